@@ -1,0 +1,128 @@
+"""Throughput, cold start and peak memory of emoscope on CPU.
+
+Baseline: the Hugging Face ``transformers`` text-classification pipeline running the same
+fine-tuned weights (the PyTorch checkpoint that ``emoscope train goemotions`` leaves in
+``OUT/checkpoint``) in PyTorch on CPU with the same thread count.  Both read the same GoEmotions
+test texts; runs alternate between the two so that machine noise hits both alike.
+
+    python benchmarks/throughput.py --checkpoint runs/goemotions-minilm/checkpoint \\
+        --data ../shared/datasets/goemotions --threads 2
+
+Needs the train extra (torch, transformers) for the baseline; ``--skip-baseline`` leaves it out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
+    """Run a command; return (wall seconds, peak resident set size in MB) of that process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd} failed: {proc.stderr.read().decode()}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(REPO.parent / "shared/datasets/goemotions"))
+    parser.add_argument("--checkpoint", default=str(REPO / "runs/goemotions-minilm/checkpoint"))
+    parser.add_argument("--model", default=None, help="emoscope model directory (default: shipped)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--texts", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--rss-texts", type=int, default=10_000)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--json", dest="json_out", default=None, help="also write the numbers here")
+    args = parser.parse_args()
+
+    from emoscope import EmotionModel
+    from emoscope.io.goemotions import read_goemotions
+
+    texts = read_goemotions(args.data, "test").texts[:args.texts]
+    model = EmotionModel.load(args.model, num_threads=args.threads, batch_size=args.batch_size)
+    model.predict(texts[:64])
+    runners = {"emoscope (onnxruntime)": lambda: model.predict(texts)}
+
+    if not args.skip_baseline:
+        import torch
+        from transformers import AutoTokenizer, pipeline
+
+        from emoscope.train.modeling import BertForMeanPooledClassification
+
+        torch.set_num_threads(args.threads)
+        hf_model = BertForMeanPooledClassification.from_pretrained(args.checkpoint).eval()
+        tokenizer = AutoTokenizer.from_pretrained(args.checkpoint)
+        pipe = pipeline("text-classification", model=hf_model, tokenizer=tokenizer, device=-1,
+                        top_k=None, function_to_apply="sigmoid")
+        kwargs = dict(batch_size=args.batch_size, truncation=True, max_length=128)
+        pipe(texts[:64], **kwargs)
+        runners["transformers pipeline (torch)"] = lambda: pipe(texts, **kwargs)
+
+    seconds: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(args.runs):
+        for name, run in runners.items():
+            seconds[name].append(timed(run))
+    results = {"texts": len(texts), "threads": args.threads, "runs": args.runs,
+               "texts_per_second": {n: len(texts) / statistics.median(s) for n, s in seconds.items()}}
+    print(f"throughput: {len(texts)} GoEmotions test texts, {args.threads} threads, "
+          f"median of {args.runs} runs")
+    for name, rate in results["texts_per_second"].items():
+        print(f"  {name:32s} {rate:8.1f} texts/s")
+    if len(runners) == 2:
+        ours, base = results["texts_per_second"].values()
+        results["ratio_vs_transformers"] = ours / base
+        print(f"  ratio emoscope / transformers pipeline: {ours / base:.2f}x")
+
+    model_arg = ["--model", args.model] if args.model else []
+    cold = [peak_rss_mb([sys.executable, "-c",
+                         "import sys; from emoscope import EmotionModel; "
+                         f"EmotionModel.load({args.model!r}, num_threads={args.threads})"
+                         ".predict('Thank you so much, you made my day!')"])[0]
+            for _ in range(args.runs)]
+    cli_cold = [peak_rss_mb([sys.executable, "-m", "emoscope", "analyze", "--json", "--threads",
+                             str(args.threads), *model_arg, "Thank you so much, you made my day!"])[0]
+                for _ in range(args.runs)]
+    results["cold_start_seconds"] = {"python_api": statistics.median(cold),
+                                     "cli": statistics.median(cli_cold)}
+    print(f"cold start (new process to first prediction), median of {args.runs}: "
+          f"Python API {statistics.median(cold):.2f} s, CLI {statistics.median(cli_cold):.2f} s")
+
+    train = read_goemotions(args.data, "train").texts
+    corpus = (train * (args.rss_texts // len(train) + 1))[:args.rss_texts]
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "texts.txt"
+        source.write_text("\n".join(t.replace("\n", " ") for t in corpus) + "\n", encoding="utf-8")
+        wall, rss = peak_rss_mb([sys.executable, "-m", "emoscope", "analyze", "--input", str(source),
+                                 "--output", str(Path(tmp) / "out.csv"), "--threads",
+                                 str(args.threads), *model_arg])
+    results["annotate"] = {"texts": len(corpus), "seconds": wall, "peak_rss_mb": rss}
+    print(f"annotating {len(corpus)} texts with the CLI (txt -> csv): {wall:.1f} s, "
+          f"peak RSS {rss:.0f} MB")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,321 @@
+"""The ``emoscope`` command line.
+
+Exit codes: 0 success; 1 unexpected error; 2 invalid usage; 3 input file not found; 4 unsupported
+format; 5 unknown column; 6 input cannot be decoded or parsed; 7 model missing or incomplete;
+8 invalid rollup file; 9 training extra not installed; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .errors import EmoscopeError
+
+EXIT_HELP = ("Exit codes: 0 ok, 2 usage, 3 file not found, 4 unsupported format, 5 unknown column, "
+             "6 undecodable input, 7 bad model, 8 bad rollup, 9 training extra missing.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  help="Fine-grained emotion recognition for text, offline.", epilog=EXIT_HELP)
+train_app = typer.Typer(no_args_is_help=True, help="Train models (needs: pip install 'emoscope[train]').")
+app.add_typer(train_app, name="train")
+CHUNK_ROWS = 512
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _fail(exc: EmoscopeError) -> None:
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}")
+    raise typer.Exit(exc.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"emoscope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
+    """Fine-grained emotion recognition for text, offline."""
+
+
+def _load_model(model: Optional[str], threads: Optional[int] = None, batch_size: Optional[int] = None):
+    from .model import EmotionModel
+
+    return EmotionModel.load(model, num_threads=threads, batch_size=batch_size)
+
+
+ModelOption = typer.Option(None, "--model", "-m", help="Model directory (default: the shipped model).")
+ThreadsOption = typer.Option(None, "--threads", help="Inference threads (default: all cores).")
+RollupOption = typer.Option(None, "--rollup", "-r",
+                            help="Rollup to report: ekman, sentiment, or a JSON/YAML mapping file. "
+                                 "Repeatable; default: ekman and sentiment.")
+
+
+def _bar(score: float, width: int = 20) -> str:
+    filled = int(round(score * width))
+    return "█" * filled + "░" * (width - filled)
+
+
+def _show_results(results, rollups, top_k: int) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _console()
+    for result in results:
+        title = result.text if len(result.text) < 100 else result.text[:97] + "..."
+        table = Table(title=escape(title) if title.strip() else "(empty text)",
+                      title_justify="left", show_edge=False, pad_edge=False)
+        table.add_column("emotion")
+        table.add_column("score", justify="right")
+        table.add_column("", no_wrap=True)
+        shown = result.top(top_k)
+        shown += [(l, result.scores[l]) for l in result.labels if l not in dict(shown)]
+        for label, score in shown:
+            mark = "[bold green]✓[/]" if label in result.labels else " "
+            table.add_row(f"{mark} {label}", f"{score:.3f}", _bar(score))
+        console.print(table)
+        console.print(f"  [bold]predicted:[/] {', '.join(result.labels)}"
+                      + ("  [yellow](empty text)[/]" if result.empty else ""))
+        for spec in rollups:
+            rolled = result.rollup(spec)
+            best = ", ".join(f"{c} {s:.2f}" for c, s in rolled.top(3))
+            console.print(f"  [bold]{escape(rolled.name)}:[/] {', '.join(rolled.labels)}  [dim]({best})[/]")
+        console.print()
+
+
+@app.command()
+def analyze(
+    texts: Optional[List[str]] = typer.Argument(None, help="Texts to analyse (or use --input)."),
+    input: Optional[str] = typer.Option(None, "--input", "-i", help="CSV, TSV, JSONL, Parquet or TXT file; - for stdin."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", "-c", help="Column holding the text (default: text)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="CSV, JSONL or Parquet file to write (default: JSONL on stdout)."),
+    input_format: Optional[str] = typer.Option(None, help="Override the input format: csv, tsv, jsonl, parquet, txt."),
+    output_format: Optional[str] = typer.Option(None, help="Override the output format: csv, jsonl, parquet."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    top_k: int = typer.Option(5, "--top-k", "-k", min=1, help="Labels shown per text."),
+    no_scores: bool = typer.Option(False, "--no-scores", help="Leave out the per-label score columns."),
+    rollup: Optional[List[str]] = RollupOption,
+    model: Optional[str] = ModelOption,
+    threads: Optional[int] = ThreadsOption,
+    batch_size: Optional[int] = typer.Option(None, help="Texts per model batch (default 32)."),
+) -> None:
+    """Say which emotions texts express: a table, JSON, or an annotated file."""
+    rollups = list(rollup) if rollup else ["ekman", "sentiment"]
+    try:
+        from .taxonomy import load_rollup
+
+        rollups = [load_rollup(r) if r not in ("ekman", "sentiment") else r for r in rollups]
+        if input is None and not texts:
+            typer.echo("error: give texts to analyse or --input FILE (see emoscope analyze --help)", err=True)
+            raise typer.Exit(2)
+        if input is not None and texts:
+            typer.echo("error: give either texts or --input, not both", err=True)
+            raise typer.Exit(2)
+        if input is not None:
+            _analyze_file(input, text_column, output, input_format, output_format, rollups,
+                          not no_scores, model, threads, batch_size)
+            return
+        loaded = _load_model(model, threads, batch_size)
+        for spec in rollups:
+            load_rollup(spec).check_labels(loaded.labels)
+        results = loaded.predict(list(texts))
+        if as_json:
+            typer.echo(json.dumps([r.to_dict(rollups) for r in results], indent=2, ensure_ascii=False))
+        else:
+            _show_results(results, rollups, top_k)
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+def _analyze_file(path, text_column, output, input_format, output_format, rollups, scores,
+                  model, threads, batch_size) -> None:
+    import pandas as pd
+
+    from .io.tables import annotation_columns, detect_format, OUTPUT_FORMATS, read_table, text_column_values, write_table
+
+    target = output or "-"
+    detect_format(target, output_format, OUTPUT_FORMATS, "output")  # fail before the work
+    frame = read_table(path, input_format)
+    name = "<stdin>" if path == "-" else path
+    texts = text_column_values(frame, text_column, name)
+    loaded = _load_model(model, threads, batch_size)
+    results = []
+    show_progress = sys.stderr.isatty() and len(texts) > CHUNK_ROWS
+    if show_progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=_console(stderr=True)) as progress:
+            task = progress.add_task("analysing", total=len(texts))
+            for begin in range(0, len(texts), CHUNK_ROWS):
+                results.extend(loaded.predict(texts[begin:begin + CHUNK_ROWS]))
+                progress.update(task, advance=len(texts[begin:begin + CHUNK_ROWS]))
+    else:
+        results = loaded.predict(texts)
+    added = pd.DataFrame(annotation_columns(results, rollups, scores), index=frame.index)
+    clash = [c for c in added.columns if c in frame.columns]
+    frame = pd.concat([frame.drop(columns=clash), added], axis=1)
+    write_table(frame, target, output_format)
+    if output:
+        _console(stderr=True).print(f"wrote {len(frame)} rows to {output}")
+
+
+@app.command()
+def evaluate(
+    dataset: str = typer.Option("goemotions", help="Dataset format: goemotions."),
+    data: Path = typer.Option(..., help="Dataset folder."),
+    split: str = typer.Option("test", help="Split: train, dev or test."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write the full JSON report here."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON report instead of tables."),
+    model: Optional[str] = ModelOption,
+    threads: Optional[int] = ThreadsOption,
+) -> None:
+    """Score a model on a labelled dataset: per-label table, macro/micro F1, rollups."""
+    try:
+        if dataset != "goemotions":
+            from .errors import UnsupportedFormatError
+
+            raise UnsupportedFormatError(f"unknown dataset {dataset!r}; supported: goemotions")
+        from .evaluate import evaluate_model
+        from .io.atomic import atomic_path
+        from .io.goemotions import read_goemotions
+
+        if split not in ("train", "dev", "test"):
+            typer.echo(f"error: unknown split {split!r}; choose train, dev or test", err=True)
+            raise typer.Exit(2)
+        labelled = read_goemotions(data, split)
+        loaded = _load_model(model, threads)
+        if labelled.labels != loaded.labels:
+            from .errors import ModelLoadError
+
+            raise ModelLoadError(f"the model's labels differ from {data}/labels.txt")
+        result = evaluate_model(loaded, labelled.texts, labelled.targets)
+        payload = {"dataset": dataset, "split": split, "model": loaded.name, **result.to_dict()}
+        if report is not None:
+            with atomic_path(report) as temp:
+                temp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        if as_json:
+            typer.echo(json.dumps(payload, indent=2))
+            return
+        _show_evaluation(result, f"{dataset} {split} ({len(labelled.texts)} texts), model {loaded.name}")
+        if report is not None:
+            _console(stderr=True).print(f"wrote the report to {report}")
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+def _show_evaluation(result, title: str) -> None:
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title=title, title_justify="left")
+    for column in ("label", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for s in result.fine.per_label:
+        table.add_row(s.label, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.support))
+    console.print(table)
+    console.print(f"[bold]macro-F1 {result.fine.macro_f1:.4f}[/]  micro-F1 {result.fine.micro_f1:.4f}")
+    for name, rolled in result.rollups.items():
+        per = ", ".join(f"{s.label} {s.f1:.3f}" for s in rolled.per_label)
+        console.print(f"[bold]{name}[/] macro-F1 {rolled.macro_f1:.4f}  micro-F1 {rolled.micro_f1:.4f}  [dim]({per})[/]")
+
+
+@app.command()
+def labels(
+    rollup: Optional[List[str]] = RollupOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    model: Optional[str] = ModelOption,
+) -> None:
+    """List the model's labels and the category each rollup puts them in."""
+    try:
+        from .taxonomy import load_rollup
+
+        rollups = [load_rollup(r) for r in (rollup or ["ekman", "sentiment"])]
+        fine = _model_labels(model)
+        for r in rollups:
+            r.check_labels(fine)
+        rows = [{"label": label, **{r.name: next((c for c, m in r.mapping.items() if label in m), "")
+                                    for r in rollups}} for label in fine]
+        if as_json:
+            typer.echo(json.dumps({"labels": fine, "rollups": {r.name: r.to_dict()["mapping"] for r in rollups}},
+                                  indent=2))
+            return
+        from rich.table import Table
+
+        table = Table(title=f"{len(fine)} labels", title_justify="left")
+        for column in rows[0]:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row.values())
+        _console().print(table)
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+def _model_labels(model: Optional[str]) -> list[str]:
+    """Labels from a model directory without starting an inference session."""
+    from .errors import ModelLoadError
+    from .model import LABELS_FILE, shipped_model_dir
+
+    directory = shipped_model_dir() if model is None else Path(model)
+    if not directory.is_dir() and model is not None and shipped_model_dir(model).is_dir():
+        directory = shipped_model_dir(model)
+    try:
+        return json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"{directory}: not an emoscope model directory ({exc})") from None
+
+
+@train_app.command("goemotions")
+def train_goemotions_command(
+    data: Path = typer.Option(..., help="Folder holding GoEmotions train/dev/test.tsv and labels.txt."),
+    out: Path = typer.Option(..., help="Model directory to write."),
+    epochs: float = typer.Option(3.0, help="Fine-tuning epochs."),
+    learning_rate: float = typer.Option(8e-5),
+    batch_size: int = typer.Option(32),
+    seed: int = typer.Option(42),
+    threads: Optional[int] = typer.Option(None, help="CPU threads (default: all cores)."),
+    max_train_samples: Optional[int] = typer.Option(None, help="Use only the first N training texts (for smoke tests)."),
+    max_eval_samples: Optional[int] = typer.Option(None, help="Use only the first N dev/test texts (for smoke tests)."),
+) -> None:
+    """Fine-tune on GoEmotions and write a model directory like the shipped one."""
+    try:
+        from .train import TrainingArguments
+        from .train.goemotions import train_goemotions
+    except ImportError as exc:
+        typer.echo(f"error: training needs the train extra ({exc}); pip install 'emoscope[train]'", err=True)
+        raise typer.Exit(9)
+    args = TrainingArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+                             seed=seed, num_threads=threads, max_train_samples=max_train_samples,
+                             max_eval_samples=max_eval_samples)
+    command = "emoscope " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    try:
+        train_goemotions(data, out, args, progress=lambda m: typer.echo(m, err=True), command=command)
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

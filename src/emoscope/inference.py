@@ -1,0 +1,123 @@
+"""ONNX encoder runtime: tokenization, overlapping windows and length-grouped batches.
+
+Only numpy, onnxruntime and tokenizers are used here, so inference never imports torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .errors import ModelLoadError
+
+
+@dataclass
+class WindowBatchOutput:
+    """Raw encoder output for every window, and the text each window came from."""
+
+    logits: np.ndarray  # (n_windows, n_labels)
+    owners: np.ndarray  # (n_windows,) index of the source text
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class OnnxTextEncoder:
+    """Runs a sequence-classification ONNX graph (inputs ``input_ids``, ``attention_mask``).
+
+    Texts longer than ``max_tokens`` (special tokens included) are cut into windows of at most
+    ``max_tokens`` that start every ``stride`` tokens, so consecutive windows overlap by
+    ``max_tokens - 2 - stride`` word pieces.  Windows are sorted by length and run in batches of
+    ``batch_size`` so that each batch pads only to its own longest window.
+    """
+
+    def __init__(self, model_path: str | Path, tokenizer_path: str | Path, *,
+                 max_tokens: int = 128, stride: int = 96, batch_size: int = 32,
+                 num_threads: Optional[int] = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        for path in (model_path, tokenizer_path):
+            if not Path(path).is_file():
+                raise ModelLoadError(f"{path}: model file missing")
+        if stride < 1 or stride > max_tokens - 2:
+            raise ValueError(f"stride must be between 1 and max_tokens - 2, got {stride}")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if num_threads:
+            options.intra_op_num_threads = int(num_threads)
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(model_path), options,
+                                            providers=["CPUExecutionProvider"])
+        self.input_names = {i.name for i in self.session.get_inputs()}
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self.cls_id = self._special_id("[CLS]")
+        self.sep_id = self._special_id("[SEP]")
+        self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
+        self.max_tokens = max_tokens
+        self.stride = stride
+        self.batch_size = batch_size
+
+    def _special_id(self, token: str) -> int:
+        token_id = self.tokenizer.token_to_id(token)
+        if token_id is None:
+            raise ModelLoadError(f"tokenizer has no {token} token")
+        return token_id
+
+    def windows(self, texts: Sequence[str]) -> tuple[list[np.ndarray], np.ndarray, list[list[tuple[int, int]]]]:
+        """Token-id windows (with [CLS]/[SEP]), the owning text of each, and each window's
+        character span in its text."""
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        body = self.max_tokens - 2
+        windows, owners, spans = [], [], []
+        for index, encoding in enumerate(encodings):
+            ids = encoding.ids
+            offsets = encoding.offsets
+            starts = range(0, max(len(ids) - body, 0) + 1, self.stride) if ids else [0]
+            starts = list(starts)
+            if ids and starts[-1] + body < len(ids):
+                starts.append(len(ids) - body)
+            text_spans = []
+            for start in starts:
+                piece = ids[start:start + body]
+                windows.append(np.array([self.cls_id, *piece, self.sep_id], dtype=np.int64))
+                owners.append(index)
+                if piece:
+                    text_spans.append((offsets[start][0], offsets[min(start + body, len(ids)) - 1][1]))
+                else:
+                    text_spans.append((0, 0))
+            spans.append(text_spans)
+        return windows, np.asarray(owners, dtype=np.int64), spans
+
+    def run_windows(self, windows: Sequence[np.ndarray]) -> np.ndarray:
+        """Logits for each window, in the given order."""
+        if not windows:
+            return np.zeros((0, self.session.get_outputs()[0].shape[-1] or 0), dtype=np.float32)
+        order = np.argsort([len(w) for w in windows], kind="stable")
+        out: Optional[np.ndarray] = None
+        for begin in range(0, len(order), self.batch_size):
+            chunk = order[begin:begin + self.batch_size]
+            width = max(len(windows[i]) for i in chunk)
+            input_ids = np.full((len(chunk), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for row, i in enumerate(chunk):
+                input_ids[row, :len(windows[i])] = windows[i]
+                mask[row, :len(windows[i])] = 1
+            feeds = {"input_ids": input_ids, "attention_mask": mask}
+            if "token_type_ids" in self.input_names:
+                feeds["token_type_ids"] = np.zeros_like(input_ids)
+            logits = self.session.run(["logits"], feeds)[0]
+            if out is None:
+                out = np.empty((len(windows), logits.shape[1]), dtype=np.float32)
+            out[chunk] = logits
+        return out
+
+    def run(self, texts: Sequence[str]) -> WindowBatchOutput:
+        windows, owners, _ = self.windows(texts)
+        return WindowBatchOutput(self.run_windows(windows), owners)

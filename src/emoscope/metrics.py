@@ -1,0 +1,94 @@
+"""Multi-label metrics and the decision rule shared by prediction, training and evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+
+def decide(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Labels predicted for each row: every score at or above its label's threshold.
+
+    A row where no label reaches its threshold gets the single label whose score is highest
+    relative to its threshold, so every text receives at least one label (as every GoEmotions
+    example has at least one).
+    """
+    scores = np.atleast_2d(scores)
+    predicted = scores >= thresholds[None, :]
+    empty = ~predicted.any(axis=1)
+    if empty.any():
+        ratio = scores[empty] / np.maximum(thresholds[None, :], 1e-6)
+        predicted[np.flatnonzero(empty), ratio.argmax(axis=1)] = True
+    return predicted
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    label: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class MultiLabelReport:
+    per_label: list[LabelScore]
+    macro_f1: float
+    micro_f1: float
+    macro_precision: float
+    macro_recall: float
+
+    def to_dict(self) -> dict:
+        return {
+            "macro_f1": self.macro_f1,
+            "micro_f1": self.micro_f1,
+            "macro_precision": self.macro_precision,
+            "macro_recall": self.macro_recall,
+            "per_label": [vars(s) for s in self.per_label],
+        }
+
+
+def _prf(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray):
+    precision = np.divide(tp, tp + fp, out=np.zeros_like(tp, dtype=float), where=(tp + fp) > 0)
+    recall = np.divide(tp, tp + fn, out=np.zeros_like(tp, dtype=float), where=(tp + fn) > 0)
+    denom = precision + recall
+    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(denom), where=denom > 0)
+    return precision, recall, f1
+
+
+def multilabel_report(gold: np.ndarray, predicted: np.ndarray,
+                      labels: Sequence[str]) -> MultiLabelReport:
+    gold = np.asarray(gold, dtype=bool)
+    predicted = np.asarray(predicted, dtype=bool)
+    tp = (gold & predicted).sum(axis=0).astype(float)
+    fp = (~gold & predicted).sum(axis=0).astype(float)
+    fn = (gold & ~predicted).sum(axis=0).astype(float)
+    precision, recall, f1 = _prf(tp, fp, fn)
+    _, _, micro = _prf(np.array([tp.sum()]), np.array([fp.sum()]), np.array([fn.sum()]))
+    per_label = [
+        LabelScore(label, float(p), float(r), float(f), int(s))
+        for label, p, r, f, s in zip(labels, precision, recall, f1, gold.sum(axis=0))
+    ]
+    return MultiLabelReport(per_label, float(f1.mean()), float(micro[0]),
+                            float(precision.mean()), float(recall.mean()))
+
+
+THRESHOLD_GRID = np.round(np.arange(0.02, 0.96, 0.01), 2)
+
+
+def tune_thresholds(gold: np.ndarray, scores: np.ndarray,
+                    grid: np.ndarray = THRESHOLD_GRID) -> np.ndarray:
+    """One threshold per label maximising that label's F1 on (dev) data."""
+    gold = np.asarray(gold, dtype=bool)
+    out = np.empty(gold.shape[1], dtype=np.float32)
+    for j in range(gold.shape[1]):
+        above = scores[:, j][:, None] >= grid[None, :]
+        tp = (above & gold[:, j][:, None]).sum(axis=0).astype(float)
+        fp = (above & ~gold[:, j][:, None]).sum(axis=0).astype(float)
+        fn = gold[:, j].sum() - tp
+        _, _, f1 = _prf(tp, fp, fn)
+        out[j] = grid[int(np.argmax(f1))]
+    return out

@@ -1,0 +1,289 @@
+"""The central model object: :class:`EmotionModel` loads a model directory and predicts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Mapping, Optional, Sequence, Union, overload
+
+import numpy as np
+
+from .errors import ModelLoadError
+from .inference import OnnxTextEncoder, sigmoid
+from .lexical import LexicalHead
+from .metrics import decide
+from .taxonomy import Rollup, load_rollup
+
+DEFAULT_MODEL = "goemotions-minilm"
+CONFIG_FILE = "config.json"
+LABELS_FILE = "labels.json"
+THRESHOLDS_FILE = "thresholds.json"
+NEUTRAL = "neutral"
+
+RollupSpec = Union[str, Path, Mapping, Rollup]
+
+
+def shipped_model_dir(name: str = DEFAULT_MODEL) -> Path:
+    return Path(str(resources.files("emoscope") / "models" / name))
+
+
+@dataclass(frozen=True)
+class RollupResult:
+    """Scores and predicted categories of one text under a rollup (e.g. Ekman)."""
+
+    name: str
+    labels: tuple[str, ...]
+    scores: dict[str, float]
+
+    def top(self, k: int = 1) -> list[tuple[str, float]]:
+        return sorted(self.scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
+
+
+@dataclass(frozen=True)
+class EmotionResult:
+    """What the model says about one text.
+
+    ``labels`` are the predicted emotions (every score at or above its per-label threshold, or the
+    best one if none is); ``scores`` holds a probability for each of the model's labels.
+    ``empty`` is True for an empty or whitespace-only text, which is reported as neutral.
+    """
+
+    text: str
+    labels: tuple[str, ...]
+    scores: dict[str, float]
+    empty: bool = False
+    windows: int = 1
+    _rollups: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def top(self, k: int = 3) -> list[tuple[str, float]]:
+        """The k highest-scoring labels as (label, score), best first."""
+        return sorted(self.scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
+
+    def rollup(self, spec: RollupSpec = "ekman") -> RollupResult:
+        """Roll fine labels up to coarser categories: ``"ekman"``, ``"sentiment"``, a mapping
+        ``{category: [fine labels]}`` or a JSON/YAML file holding one."""
+        key = spec if isinstance(spec, (str, Path)) else None
+        if key is not None and key in self._rollups:
+            return self._rollups[key]
+        rollup = load_rollup(spec)
+        fine = list(self.scores)
+        values = np.array([list(self.scores.values())], dtype=np.float32)
+        predicted = np.array([[label in self.labels for label in fine]])
+        cat_scores = rollup.scores(values, fine)[0]
+        cat_predicted = rollup.predicted(predicted, fine)[0]
+        result = RollupResult(
+            rollup.name,
+            tuple(c for c, p in zip(rollup.categories, cat_predicted) if p),
+            {c: float(s) for c, s in zip(rollup.categories, cat_scores)},
+        )
+        if key is not None:
+            self._rollups[key] = result
+        return result
+
+    def to_dict(self, rollups: Sequence[RollupSpec] = ("ekman", "sentiment")) -> dict:
+        out = {"text": self.text, "labels": list(self.labels),
+               "scores": {k: round(v, 6) for k, v in self.scores.items()}, "empty": self.empty}
+        for spec in rollups:
+            r = self.rollup(spec)
+            out[r.name] = {"labels": list(r.labels),
+                           "scores": {k: round(v, 6) for k, v in r.scores.items()}}
+        return out
+
+
+@dataclass
+class ComponentScores:
+    """Per-text probabilities of each part of the model before blending (used by training)."""
+
+    encoder: np.ndarray
+    lexical: Optional[np.ndarray]
+    empty: np.ndarray
+    windows: np.ndarray
+
+
+def combine_windows(probs: np.ndarray, owners: np.ndarray, n_texts: int,
+                    neutral_index: Optional[int]) -> np.ndarray:
+    """Merge window probabilities into one row per text.
+
+    An emotion takes its highest probability over the windows (it is expressed if any part of
+    the text expresses it); ``neutral`` takes its lowest (a text is neutral only if every part is).
+    """
+    out = np.full((n_texts, probs.shape[1]), -np.inf, dtype=np.float32)
+    np.maximum.at(out, owners, probs)
+    if neutral_index is not None:
+        low = np.full(n_texts, np.inf, dtype=np.float32)
+        np.minimum.at(low, owners, probs[:, neutral_index])
+        out[:, neutral_index] = low
+    return out
+
+
+class EmotionModel:
+    """Multi-label emotion classifier backed by an ONNX encoder (plus an optional lexical head).
+
+    >>> model = EmotionModel.load()
+    >>> model.predict("Thank you so much, you made my day!").labels
+    ('gratitude',)
+    """
+
+    def __init__(self, directory: Path, config: dict, labels: list[str], thresholds: np.ndarray,
+                 encoder: OnnxTextEncoder, lexical: Optional[LexicalHead]):
+        self.directory = directory
+        self.config = config
+        self.labels = labels
+        self.thresholds = thresholds
+        self.encoder = encoder
+        self.lexical = lexical
+        self.encoder_weight = float(config.get("encoder_weight", 1.0)) if lexical else 1.0
+        self._neutral_index = labels.index(NEUTRAL) if NEUTRAL in labels else None
+
+    # -- loading and saving -------------------------------------------------------------
+    @classmethod
+    def load(cls, path: Optional[Union[str, Path]] = None, *, num_threads: Optional[int] = None,
+             batch_size: Optional[int] = None) -> "EmotionModel":
+        """Load the shipped model (``path=None``), a shipped model by name, or a directory."""
+        if path is None:
+            directory = shipped_model_dir()
+        elif not Path(path).exists() and shipped_model_dir(str(path)).is_dir():
+            directory = shipped_model_dir(str(path))
+        else:
+            directory = Path(path)
+        if not (directory / CONFIG_FILE).is_file():
+            raise ModelLoadError(f"{directory}: not an emoscope model directory (no {CONFIG_FILE})")
+        try:
+            config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+            labels = json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
+            threshold_map = json.loads((directory / THRESHOLDS_FILE).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelLoadError(f"{directory}: cannot read model files: {exc}") from exc
+        thresholds = np.array([threshold_map.get(label, 0.5) for label in labels], dtype=np.float32)
+        encoder = OnnxTextEncoder(
+            directory / config.get("onnx_file", "model.onnx"),
+            directory / config.get("tokenizer_file", "tokenizer.json"),
+            max_tokens=int(config.get("max_tokens", 128)),
+            stride=int(config.get("stride", 96)),
+            batch_size=int(batch_size or config.get("batch_size", 32)),
+            num_threads=num_threads,
+        )
+        lexical = LexicalHead.load(directory) if config.get("lexical") else None
+        return cls(directory, config, labels, thresholds, encoder, lexical)
+
+    @classmethod
+    def from_pretrained(cls, path: Optional[Union[str, Path]] = None, **kwargs) -> "EmotionModel":
+        return cls.load(path, **kwargs)
+
+    def save_pretrained(self, path: Union[str, Path]) -> Path:
+        """Copy this model's directory to ``path`` (thresholds as currently set)."""
+        target = Path(path)
+        if target.resolve() != self.directory.resolve():
+            shutil.copytree(self.directory, target, dirs_exist_ok=True)
+        (target / THRESHOLDS_FILE).write_text(
+            json.dumps(dict(zip(self.labels, map(float, self.thresholds))), indent=2) + "\n",
+            encoding="utf-8")
+        return target
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("name", self.directory.name))
+
+    # -- prediction ----------------------------------------------------------------------
+    def component_scores(self, texts: Sequence[str]) -> ComponentScores:
+        texts = list(texts)
+        empty = np.array([not t.strip() for t in texts], dtype=bool)
+        keep = np.flatnonzero(~empty)
+        encoder = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        windows = np.zeros(len(texts), dtype=np.int64)
+        lexical = None
+        if len(keep):
+            kept = [texts[i] for i in keep]
+            output = self.encoder.run(kept)
+            encoder[keep] = combine_windows(sigmoid(output.logits), output.owners, len(kept),
+                                            self._neutral_index)
+            windows[keep] = np.bincount(output.owners, minlength=len(kept))
+        if self.lexical is not None:
+            lexical = np.zeros_like(encoder)
+            if len(keep):
+                lexical[keep] = self.lexical.predict_proba(kept)
+        return ComponentScores(encoder, lexical, empty, windows)
+
+    def blend(self, parts: ComponentScores, encoder_weight: Optional[float] = None) -> np.ndarray:
+        weight = self.encoder_weight if encoder_weight is None else encoder_weight
+        scores = parts.encoder if parts.lexical is None else (
+            weight * parts.encoder + (1.0 - weight) * parts.lexical)
+        if parts.empty.any():
+            scores[parts.empty] = 0.0
+            if self._neutral_index is not None:
+                scores[parts.empty, self._neutral_index] = 1.0
+        return scores
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_labels) probabilities, columns in :attr:`labels` order."""
+        return self.blend(self.component_scores(_as_list(texts)))
+
+    def predict_labels(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_labels) booleans: the label decisions of :meth:`predict`."""
+        return decide(self.predict_proba(texts), self.thresholds)
+
+    @overload
+    def predict(self, texts: str) -> EmotionResult: ...
+    @overload
+    def predict(self, texts: Iterable[str]) -> list[EmotionResult]: ...
+
+    def predict(self, texts):
+        """One :class:`EmotionResult` per text (a single result for a single string)."""
+        single = isinstance(texts, str)
+        batch = _as_list(texts)
+        parts = self.component_scores(batch)
+        scores = self.blend(parts)
+        decided = decide(scores, self.thresholds)
+        results = [
+            EmotionResult(
+                text=text,
+                labels=tuple(label for label, on in zip(self.labels, row_on) if on)
+                if not is_empty else (NEUTRAL,) if self._neutral_index is not None else (),
+                scores={label: float(s) for label, s in zip(self.labels, row)},
+                empty=bool(is_empty),
+                windows=int(n_windows),
+            )
+            for text, row, row_on, is_empty, n_windows in zip(batch, scores, decided, parts.empty,
+                                                              parts.windows)
+        ]
+        return results[0] if single else results
+
+    def annotate(self, frame, text_column: str = "text", *,
+                 rollups: Sequence[RollupSpec] = ("ekman", "sentiment"),
+                 scores: bool = True, prefix: str = ""):
+        """Return a copy of a pandas DataFrame with emotion columns added beside its own.
+
+        Adds ``{prefix}emotions`` (predicted labels joined by ``;``), ``{prefix}top_emotion``,
+        one ``{prefix}<rollup>`` column per rollup and, with ``scores=True``, a
+        ``{prefix}score_<label>`` column per label.
+        """
+        from .io.tables import annotation_columns
+
+        if text_column not in frame.columns:
+            from .errors import UnknownColumnError
+            raise UnknownColumnError(
+                f"no column {text_column!r}; columns are: {', '.join(map(str, frame.columns))}")
+        texts = ["" if v is None or v != v else str(v) for v in frame[text_column].tolist()]
+        out = frame.copy()
+        for name, values in annotation_columns(self.predict(texts), rollups, scores, prefix).items():
+            out[name] = values
+        return out
+
+    def __repr__(self) -> str:
+        return f"EmotionModel(name={self.name!r}, labels={len(self.labels)}, directory='{self.directory}')"
+
+
+def _as_list(texts) -> list[str]:
+    if isinstance(texts, str):
+        return [texts]
+    out = []
+    for i, text in enumerate(texts):
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            raise TypeError(f"text {i} is {type(text).__name__}, expected str")
+        out.append(text)
+    return out

@@ -1,0 +1,47 @@
+"""The PyTorch network that is fine-tuned, then exported to ONNX."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import BertModel, BertPreTrainedModel
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+
+class BertForMeanPooledClassification(BertPreTrainedModel):
+    """BERT encoder, mean pooling over tokens (as the sentence-transformers base was trained),
+    dropout and a linear multi-label head.  Loadable by ``transformers.pipeline``."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def pooled(self, input_ids, attention_mask):
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None,
+                **kwargs):
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        logits = self.classifier(self.dropout(self.pooled(input_ids, attention_mask)))
+        loss = None
+        if labels is not None:
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, labels.float())
+        return SequenceClassifierOutput(loss=loss, logits=logits)
+
+
+class OnnxExportWrapper(nn.Module):
+    """Forward used for export: outputs ``logits`` and the pooled ``embedding``."""
+
+    def __init__(self, model: BertForMeanPooledClassification):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask):
+        pooled = self.model.pooled(input_ids, attention_mask)
+        return self.model.classifier(pooled), pooled

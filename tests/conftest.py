@@ -1,0 +1,45 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+DATASETS = Path(os.environ.get("EMOSCOPE_DATASETS", REPO.parent / "shared" / "datasets"))
+GOEMOTIONS = DATASETS / "goemotions"
+
+
+@pytest.fixture(scope="session")
+def model():
+    from emoscope import EmotionModel
+
+    return EmotionModel.load()
+
+
+@pytest.fixture(scope="session")
+def goemotions_dir():
+    if not (GOEMOTIONS / "test.tsv").is_file():
+        pytest.skip(f"GoEmotions not found at {GOEMOTIONS} (set EMOSCOPE_DATASETS)")
+    return GOEMOTIONS
+
+
+def run_cli(*args, input=None, cwd=None):
+    """Run the real ``emoscope`` command in a subprocess."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONIOENCODING": "utf-8", "COLUMNS": "120"}
+    return subprocess.run([sys.executable, "-m", "emoscope", *map(str, args)], input=input,
+                          capture_output=True, text=input is None or isinstance(input, str),
+                          env=env, cwd=cwd, timeout=600)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line]
