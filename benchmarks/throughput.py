@@ -43,6 +43,12 @@ def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024
 
 
+def read_texts(path: Path) -> list[str]:
+    """Texts of a GoEmotions TSV, read without importing emoscope (see main)."""
+    with open(path, encoding="utf-8") as handle:
+        return [line.split("\t", 1)[0] for line in handle]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(REPO.parent / "shared/datasets/goemotions"))
@@ -57,10 +63,38 @@ def main() -> None:
     parser.add_argument("--json", dest="json_out", default=None, help="also write the numbers here")
     args = parser.parse_args()
 
-    from emoscope import EmotionModel
-    from emoscope.io.goemotions import read_goemotions
+    # Child processes first, while this process is small: Linux carries a parent's high-water
+    # RSS into a forked child's ru_maxrss, which would inflate the children's peak RSS.
+    model_arg = ["--model", args.model] if args.model else []
+    cold = [peak_rss_mb([sys.executable, "-c",
+                         "import sys; from emoscope import EmotionModel; "
+                         f"EmotionModel.load({args.model!r}, num_threads={args.threads})"
+                         ".predict('Thank you so much, you made my day!')"])[0]
+            for _ in range(args.runs)]
+    cli_cold = [peak_rss_mb([sys.executable, "-m", "emoscope", "analyze", "--json", "--threads",
+                             str(args.threads), *model_arg, "Thank you so much, you made my day!"])[0]
+                for _ in range(args.runs)]
+    results = {"threads": args.threads, "runs": args.runs}
+    results["cold_start_seconds"] = {"python_api": statistics.median(cold),
+                                     "cli": statistics.median(cli_cold)}
+    print(f"cold start (new process to first prediction), median of {args.runs}: "
+          f"Python API {statistics.median(cold):.2f} s, CLI {statistics.median(cli_cold):.2f} s")
 
-    texts = read_goemotions(args.data, "test").texts[:args.texts]
+    train = read_texts(Path(args.data) / "train.tsv")
+    corpus = (train * (args.rss_texts // len(train) + 1))[:args.rss_texts]
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "texts.txt"
+        source.write_text("\n".join(t.replace("\n", " ") for t in corpus) + "\n", encoding="utf-8")
+        wall, rss = peak_rss_mb([sys.executable, "-m", "emoscope", "analyze", "--input", str(source),
+                                 "--output", str(Path(tmp) / "out.csv"), "--threads",
+                                 str(args.threads), *model_arg])
+    results["annotate"] = {"texts": len(corpus), "seconds": wall, "peak_rss_mb": rss}
+    print(f"annotating {len(corpus)} texts with the CLI (txt -> csv): {wall:.1f} s, "
+          f"peak RSS {rss:.0f} MB")
+
+    from emoscope import EmotionModel
+
+    texts = read_texts(Path(args.data) / "test.tsv")[:args.texts]
     model = EmotionModel.load(args.model, num_threads=args.threads, batch_size=args.batch_size)
     model.predict(texts[:64])
     runners = {"emoscope (onnxruntime)": lambda: model.predict(texts)}
@@ -84,8 +118,8 @@ def main() -> None:
     for _ in range(args.runs):
         for name, run in runners.items():
             seconds[name].append(timed(run))
-    results = {"texts": len(texts), "threads": args.threads, "runs": args.runs,
-               "texts_per_second": {n: len(texts) / statistics.median(s) for n, s in seconds.items()}}
+    results["texts"] = len(texts)
+    results["texts_per_second"] = {n: len(texts) / statistics.median(s) for n, s in seconds.items()}
     print(f"throughput: {len(texts)} GoEmotions test texts, {args.threads} threads, "
           f"median of {args.runs} runs")
     for name, rate in results["texts_per_second"].items():
@@ -95,31 +129,6 @@ def main() -> None:
         results["ratio_vs_transformers"] = ours / base
         print(f"  ratio emoscope / transformers pipeline: {ours / base:.2f}x")
 
-    model_arg = ["--model", args.model] if args.model else []
-    cold = [peak_rss_mb([sys.executable, "-c",
-                         "import sys; from emoscope import EmotionModel; "
-                         f"EmotionModel.load({args.model!r}, num_threads={args.threads})"
-                         ".predict('Thank you so much, you made my day!')"])[0]
-            for _ in range(args.runs)]
-    cli_cold = [peak_rss_mb([sys.executable, "-m", "emoscope", "analyze", "--json", "--threads",
-                             str(args.threads), *model_arg, "Thank you so much, you made my day!"])[0]
-                for _ in range(args.runs)]
-    results["cold_start_seconds"] = {"python_api": statistics.median(cold),
-                                     "cli": statistics.median(cli_cold)}
-    print(f"cold start (new process to first prediction), median of {args.runs}: "
-          f"Python API {statistics.median(cold):.2f} s, CLI {statistics.median(cli_cold):.2f} s")
-
-    train = read_goemotions(args.data, "train").texts
-    corpus = (train * (args.rss_texts // len(train) + 1))[:args.rss_texts]
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "texts.txt"
-        source.write_text("\n".join(t.replace("\n", " ") for t in corpus) + "\n", encoding="utf-8")
-        wall, rss = peak_rss_mb([sys.executable, "-m", "emoscope", "analyze", "--input", str(source),
-                                 "--output", str(Path(tmp) / "out.csv"), "--threads",
-                                 str(args.threads), *model_arg])
-    results["annotate"] = {"texts": len(corpus), "seconds": wall, "peak_rss_mb": rss}
-    print(f"annotating {len(corpus)} texts with the CLI (txt -> csv): {wall:.1f} s, "
-          f"peak RSS {rss:.0f} MB")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n")
 

@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 unexpected error; 2 invalid usage; 3 input file not found; 4 unsupported
 format; 5 unknown column; 6 input cannot be decoded or parsed; 7 model missing or incomplete;
-8 invalid rollup file; 9 training extra not installed; 130 interrupted.
+8 invalid rollup file; 9 an optional extra (train, serve) is not installed; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import typer
 from .errors import EmoscopeError
 
 EXIT_HELP = ("Exit codes: 0 ok, 2 usage, 3 file not found, 4 unsupported format, 5 unknown column, "
-             "6 undecodable input, 7 bad model, 8 bad rollup, 9 training extra missing.")
+             "6 undecodable input, 7 bad model, 8 bad rollup, 9 optional extra missing.")
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Fine-grained emotion recognition for text, offline.", epilog=EXIT_HELP)
-train_app = typer.Typer(no_args_is_help=True, help="Train models (needs: pip install 'emoscope[train]').")
+train_app = typer.Typer(no_args_is_help=True, help="Train models (needs: pip install 'emoscope\\[train]').")
 app.add_typer(train_app, name="train")
 CHUNK_ROWS = 512
 
@@ -279,6 +279,46 @@ def _model_labels(model: Optional[str]) -> list[str]:
         return json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelLoadError(f"{directory}: not an emoscope model directory ({exc})") from None
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    model: Optional[str] = ModelOption,
+    workers: int = typer.Option(1, min=1, help="Server processes (each loads the model)."),
+    threads: Optional[int] = ThreadsOption,
+    max_texts: int = typer.Option(64, help="Most texts in one request (413 beyond)."),
+    max_chars: int = typer.Option(10_000, help="Most characters in one text (413 beyond)."),
+    max_body_bytes: int = typer.Option(1_000_000, help="Largest request body in bytes (413 beyond)."),
+    batching: bool = typer.Option(True, "--batching/--no-batching", help="Gather concurrent requests into shared model batches."),
+    max_batch: int = typer.Option(64, help="Most texts in one shared model batch."),
+    max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for more requests (ms)."),
+) -> None:
+    """Serve the HTTP API (/v1/analyze, /v1/labels, /healthz, /docs) and the web page at /."""
+    try:
+        import uvicorn
+
+        from .serve.app import SETTINGS_ENV, ServeSettings, create_app
+    except ImportError as exc:
+        typer.echo(f"error: serving needs the serve extra ({exc}); pip install 'emoscope[serve]'", err=True)
+        raise typer.Exit(9)
+    settings = ServeSettings(model=model, num_threads=threads, max_texts=max_texts,
+                             max_chars=max_chars, max_body_bytes=max_body_bytes, batching=batching,
+                             max_batch=max_batch, max_wait_ms=max_wait_ms)
+    try:
+        _model_labels(model)  # fail fast, before the server starts, on a bad --model
+    except EmoscopeError as exc:
+        _fail(exc)
+    if workers > 1:
+        import dataclasses
+        import os
+
+        os.environ[SETTINGS_ENV] = json.dumps(dataclasses.asdict(settings))
+        uvicorn.run("emoscope.serve.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, timeout_graceful_shutdown=30)
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=30)
 
 
 @train_app.command("goemotions")

@@ -285,5 +285,14 @@ def _as_list(texts) -> list[str]:
             text = ""
         if not isinstance(text, str):
             raise TypeError(f"text {i} is {type(text).__name__}, expected str")
-        out.append(text)
+        out.append(_valid_unicode(text))
     return out
+
+
+def _valid_unicode(text: str) -> str:
+    """Replace lone surrogates (possible in JSON input) that no tokenizer can encode."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")

@@ -1,0 +1,215 @@
+"""HTTP API and web page: ``emoscope serve``.
+
+Every error, malformed JSON included, is a JSON body ``{"error": {"code", "message", ...}}``
+with a 4xx status; limits on body size, texts per request and characters per text are
+configurable through :class:`ServeSettings`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..errors import EmoscopeError
+from ..taxonomy import BUILTIN_ROLLUPS, load_rollup
+from .batching import MicroBatcher
+
+STATIC_DIR = Path(__file__).parent / "static"
+SETTINGS_ENV = "EMOSCOPE_SERVE_SETTINGS"
+
+
+@dataclass
+class ServeSettings:
+    model: Optional[str] = None
+    num_threads: Optional[int] = None
+    max_texts: int = 64
+    max_chars: int = 10_000
+    max_body_bytes: int = 1_000_000
+    batching: bool = True
+    max_batch: int = 64
+    max_wait_ms: float = 5.0
+
+
+class APIError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra: Any):
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+class BodySizeLimit:
+    """ASGI middleware: refuse bodies over ``max_bytes`` with 413, whether declared in
+    Content-Length or streamed in chunks (the body is read up to the limit, then replayed)."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            return await self._refuse(scope, receive, send)
+        if declared is not None or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # client went away
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                return await self._refuse(scope, receive, send)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope, receive, send):
+        response = error_response(413, "body_too_large",
+                                  f"request body is larger than {self.max_bytes} bytes")
+        await response(scope, receive, send)
+
+
+RollupField = Union[str, dict[str, list[str]]]
+
+
+class AnalyzeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"texts": ["Thank you so much, you made my day!", "I can't believe they cancelled it."],
+         "rollups": ["ekman", "sentiment"], "top_k": 3},
+        {"texts": ["What a lovely surprise"], "rollups": [{"good": ["joy", "surprise"], "bad": ["anger"]}]},
+    ]})
+
+    texts: list[str] = Field(..., min_length=1, description="Texts to analyse.")
+    rollups: list[RollupField] = Field(
+        default_factory=lambda: ["ekman", "sentiment"],
+        description="Built-in rollup names (ekman, sentiment) or inline mappings {category: [labels]}.")
+    top_k: int = Field(5, ge=1, le=100, description="How many top labels to list per text.")
+    scores: bool = Field(True, description="Include a score for every label.")
+    explain: bool = Field(False, description="Word-level evidence (only models that support it).")
+
+
+def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
+    settings = settings or ServeSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from ..model import EmotionModel
+
+        model = EmotionModel.load(settings.model, num_threads=settings.num_threads)
+        batcher = MicroBatcher(model.predict, max_batch=settings.max_batch,
+                               max_wait_ms=settings.max_wait_ms, enabled=settings.batching)
+        await batcher.start()
+        app.state.model, app.state.batcher = model, batcher
+        yield
+        await batcher.stop()
+
+    app = FastAPI(title="emoscope", version=__version__, lifespan=lifespan,
+                  description="Fine-grained emotion recognition for text (GoEmotions labels, "
+                              "Ekman and sentiment rollups).")
+    app.state.settings = settings
+
+    @app.exception_handler(APIError)
+    async def _api_error(request: Request, exc: APIError):
+        return error_response(exc.status, exc.code, exc.message, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):
+        details = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")),
+                    "type": str(e.get("type", ""))} for e in exc.errors()]
+        malformed = any(d["type"] == "json_invalid" for d in details)
+        return error_response(422, "malformed_json" if malformed else "invalid_request",
+                              "the body is not valid JSON" if malformed
+                              else "the request does not match the schema", details=details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        return error_response(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(EmoscopeError)
+    async def _emoscope_error(request: Request, exc: EmoscopeError):
+        return error_response(422, type(exc).__name__, str(exc))
+
+    @app.get("/healthz", summary="Liveness and model information")
+    async def healthz(request: Request):
+        model, batcher = request.app.state.model, request.app.state.batcher
+        return {"status": "ok", "model": model.name, "labels": len(model.labels),
+                "batching": settings.batching, "version": __version__,
+                "model_batches": batcher.batches_run, "texts_analysed": batcher.texts_run}
+
+    @app.get("/v1/labels", summary="The model's labels and the built-in rollups")
+    async def labels(request: Request):
+        model = request.app.state.model
+        return {"model": model.name, "labels": model.labels,
+                "rollups": {name: load_rollup(name).to_dict()["mapping"] for name in BUILTIN_ROLLUPS}}
+
+    @app.get("/v1/limits", summary="Request limits of this server")
+    async def limits():
+        return {k: v for k, v in asdict(settings).items() if k.startswith("max_")}
+
+    @app.post("/v1/analyze", summary="Emotions of a list of texts")
+    async def analyze(body: AnalyzeRequest, request: Request):
+        model = request.app.state.model
+        if len(body.texts) > settings.max_texts:
+            raise APIError(413, "too_many_texts",
+                           f"{len(body.texts)} texts; at most {settings.max_texts} per request")
+        for i, text in enumerate(body.texts):
+            if len(text) > settings.max_chars:
+                raise APIError(413, "text_too_long",
+                               f"text {i} has {len(text)} characters; at most {settings.max_chars}",
+                               index=i)
+        if body.explain:
+            raise APIError(422, "explain_unsupported",
+                           f"model {model.name!r} does not provide word-level evidence")
+        rollups = []
+        for spec in body.rollups:
+            if isinstance(spec, str) and spec not in BUILTIN_ROLLUPS:
+                raise APIError(422, "unknown_rollup",
+                               f"unknown rollup {spec!r}; use {', '.join(BUILTIN_ROLLUPS)} or a mapping")
+            rollup = load_rollup(spec)
+            rollup.check_labels(model.labels)
+            rollups.append(rollup)
+        results = await request.app.state.batcher.submit(body.texts)
+        out = []
+        for result in results:
+            item = result.to_dict(rollups)
+            item["top"] = [[label, round(score, 6)] for label, score in result.top(body.top_k)]
+            if not body.scores:
+                item.pop("scores")
+            out.append(item)
+        return {"model": model.name, "results": out}
+
+    @app.get("/", include_in_schema=False)
+    async def index():
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return BodySizeLimit(app, settings.max_body_bytes) if settings.max_body_bytes else app
+
+
+def app_from_env():
+    """Factory for ``uvicorn --factory`` (used with several workers)."""
+    raw = os.environ.get(SETTINGS_ENV)
+    return create_app(ServeSettings(**json.loads(raw)) if raw else ServeSettings())

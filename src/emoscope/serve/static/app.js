@@ -1,0 +1,131 @@
+"use strict";
+// The page talks to the same server's JSON API; nothing is fetched from elsewhere.
+const form = document.getElementById("analyze-form");
+const input = document.getElementById("text-input");
+const csvInput = document.getElementById("csv-input");
+const statusEl = document.getElementById("status");
+const resultsEl = document.getElementById("results");
+const button = document.getElementById("analyze-button");
+
+function setStatus(message, isError = false) {
+  statusEl.textContent = message;
+  statusEl.className = isError ? "error" : "";
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value; else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function bars(title, scores, predicted, limit) {
+  const box = el("div", {}, el("h3", {}, title));
+  const entries = Object.entries(scores).sort((a, b) => b[1] - a[1]).slice(0, limit);
+  for (const [label, score] of entries) {
+    const fill = el("div", { class: "fill" });
+    fill.style.width = `${Math.round(score * 100)}%`;
+    box.append(el("div", { class: predicted.includes(label) ? "bar on" : "bar", "data-label": label },
+      el("span", { class: "label" }, label), el("div", { class: "track" }, fill),
+      el("span", { class: "value" }, score.toFixed(2))));
+  }
+  return box;
+}
+
+function highlighted(text, evidence) {
+  // evidence: [{start, end, weight}] character offsets, when the model provides them
+  if (!evidence || !evidence.length) return document.createTextNode(text);
+  const span = el("span");
+  let at = 0;
+  for (const piece of [...evidence].sort((a, b) => a.start - b.start)) {
+    if (piece.start < at) continue;
+    span.append(text.slice(at, piece.start), el("mark", { title: String(piece.weight) }, text.slice(piece.start, piece.end)));
+    at = piece.end;
+  }
+  span.append(text.slice(at));
+  return span;
+}
+
+function render(results) {
+  resultsEl.replaceChildren();
+  for (const result of results) {
+    const card = el("article", { class: "result" });
+    card.append(el("h2", {}, highlighted(result.text || "(empty text)", result.evidence)));
+    const predicted = el("div", { class: "predicted" });
+    for (const label of result.labels) predicted.append(el("span", { class: "emotion" }, label));
+    card.append(predicted);
+    const columns = el("div", { class: "columns" }, bars("Emotions", result.scores, result.labels, 10));
+    if (result.ekman) columns.append(bars("Ekman", result.ekman.scores, result.ekman.labels, 7));
+    if (result.sentiment) columns.append(bars("Sentiment", result.sentiment.scores, result.sentiment.labels, 4));
+    card.append(columns);
+    if (result.vad) {
+      card.append(el("p", {}, `valence ${result.vad.valence.toFixed(2)} · arousal ${result.vad.arousal.toFixed(2)} · dominance ${result.vad.dominance.toFixed(2)}`));
+    }
+    resultsEl.append(card);
+  }
+}
+
+async function analyze(texts) {
+  button.disabled = true;
+  setStatus("Analysing…");
+  try {
+    const response = await fetch("/v1/analyze", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ texts, top_k: 5 }),
+    });
+    const payload = await response.json();
+    if (!response.ok) throw new Error(payload.error ? payload.error.message : response.statusText);
+    render(payload.results);
+    setStatus(`${payload.results.length} text${payload.results.length === 1 ? "" : "s"} analysed`);
+  } catch (error) {
+    setStatus(`Error: ${error.message}`, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function parseCsv(text) {
+  // RFC 4180: quoted fields may hold commas, quotes ("") and newlines
+  const rows = [];
+  let row = [], field = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(field); field = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field); rows.push(row); row = []; field = "";
+    } else field += c;
+  }
+  if (field || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const texts = input.value.split("\n").map((t) => t.trim()).filter(Boolean);
+  if (!texts.length) { setStatus("Type a sentence first.", true); return; }
+  analyze(texts);
+});
+
+csvInput.addEventListener("change", async () => {
+  const file = csvInput.files[0];
+  if (!file) return;
+  const rows = parseCsv(await file.text()).filter((r) => r.some((c) => c.trim()));
+  if (rows.length < 2) { setStatus("The CSV needs a header and at least one row.", true); return; }
+  const header = rows[0].map((h) => h.trim().toLowerCase());
+  const column = Math.max(header.indexOf("text"), 0);
+  const texts = rows.slice(1).map((r) => r[column] || "").slice(0, 64);
+  input.value = texts.join("\n");
+  analyze(texts);
+});
+
+fetch("/healthz").then((r) => r.json()).then((info) => {
+  document.getElementById("model-name").textContent = `Model: ${info.model}.`;
+}).catch(() => {});
