@@ -294,6 +294,7 @@ def serve(
     batching: bool = typer.Option(True, "--batching/--no-batching", help="Gather concurrent requests into shared model batches."),
     max_batch: int = typer.Option(64, help="Most texts in one shared model batch."),
     max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for more requests (ms)."),
+    batch_size: int = typer.Option(4, min=1, help="Texts per model run within a shared batch (sorted by length)."),
 ) -> None:
     """Serve the HTTP API (/v1/analyze, /v1/labels, /healthz, /docs) and the web page at /."""
     try:
@@ -305,7 +306,8 @@ def serve(
         raise typer.Exit(9)
     settings = ServeSettings(model=model, num_threads=threads, max_texts=max_texts,
                              max_chars=max_chars, max_body_bytes=max_body_bytes, batching=batching,
-                             max_batch=max_batch, max_wait_ms=max_wait_ms)
+                             max_batch=max_batch, max_wait_ms=max_wait_ms,
+                             model_batch_size=batch_size)
     try:
         _model_labels(model)  # fail fast, before the server starts, on a bad --model
     except EmoscopeError as exc:

@@ -1,7 +1,8 @@
 """Dynamic micro-batching: concurrent requests share model batches.
 
 Requests put their texts on a queue; one worker takes what is waiting (up to ``max_batch``
-texts, waiting at most ``max_wait_ms`` for more once the first arrives), runs the model in a
+texts, waiting at most ``max_wait_ms`` for more once the first arrives, but only while requests
+are arriving together: a lone client never waits), runs the model in a
 worker thread so the event loop never blocks, and hands each request its own slice.  While a
 batch runs, new requests gather for the next one, so under load batches grow by themselves.
 """
@@ -33,6 +34,7 @@ class MicroBatcher:
         self._worker: asyncio.Task | None = None
         self.batches_run = 0
         self.texts_run = 0
+        self._last_jobs = 1  # requests in the previous batch: >1 means clients are concurrent
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -57,7 +59,7 @@ class MicroBatcher:
         while True:
             jobs = [await self._queue.get()]
             size = len(jobs[0].texts)
-            deadline = loop.time() + self.max_wait
+            deadline = loop.time() + (self.max_wait if self._last_jobs > 1 else 0.0)
             while size < self.max_batch:
                 if self._queue.empty():
                     remaining = deadline - loop.time()
@@ -71,6 +73,7 @@ class MicroBatcher:
                     job = self._queue.get_nowait()
                 jobs.append(job)
                 size += len(job.texts)
+            self._last_jobs = len(jobs)
             texts = [t for job in jobs for t in job.texts]
             try:
                 results = await loop.run_in_executor(self._executor, self._predict, texts)
