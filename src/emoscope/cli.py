@@ -39,6 +39,11 @@ def _fail(exc: EmoscopeError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+def _missing_extra(what: str, extra: str, exc: ImportError) -> None:
+    typer.echo(f"error: {what} needs the {extra} extra ({exc}); pip install 'emoscope[{extra}]'", err=True)
+    raise typer.Exit(9)
+
+
 def _version(value: bool) -> None:
     if value:
         from . import __version__
@@ -302,8 +307,7 @@ def serve(
 
         from .serve.app import SETTINGS_ENV, ServeSettings, create_app
     except ImportError as exc:
-        typer.echo(f"error: serving needs the serve extra ({exc}); pip install 'emoscope[serve]'", err=True)
-        raise typer.Exit(9)
+        _missing_extra("serving", "serve", exc)
     settings = ServeSettings(model=model, num_threads=threads, max_texts=max_texts,
                              max_chars=max_chars, max_body_bytes=max_body_bytes, batching=batching,
                              max_batch=max_batch, max_wait_ms=max_wait_ms,
@@ -340,8 +344,7 @@ def train_goemotions_command(
         from .train import TrainingArguments
         from .train.goemotions import train_goemotions
     except ImportError as exc:
-        typer.echo(f"error: training needs the train extra ({exc}); pip install 'emoscope[train]'", err=True)
-        raise typer.Exit(9)
+        _missing_extra("training", "train", exc)
     args = TrainingArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
                              seed=seed, num_threads=threads, max_train_samples=max_train_samples,
                              max_eval_samples=max_eval_samples)
