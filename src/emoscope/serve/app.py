@@ -133,7 +133,6 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
     app = FastAPI(title="emoscope", version=__version__, lifespan=lifespan,
                   description="Fine-grained emotion recognition for text (GoEmotions labels, "
                               "Ekman and sentiment rollups).")
-    app.state.settings = settings
 
     @app.exception_handler(APIError)
     async def _api_error(request: Request, exc: APIError):

@@ -8,7 +8,7 @@ A :class:`Rollup` maps fine labels (GoEmotions' 28) to coarser categories.  Buil
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Sequence, Union
@@ -43,6 +43,8 @@ class Rollup:
     name: str
     mapping: Mapping[str, tuple[str, ...]]
     description: str = ""
+    # membership matrices already built, per tuple of fine labels: rollups are applied per result
+    _matrices: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def categories(self) -> list[str]:
@@ -58,13 +60,19 @@ class Rollup:
             )
 
     def matrix(self, fine_labels: Sequence[str]) -> np.ndarray:
-        """A boolean (n_fine, n_categories) membership matrix."""
+        """A read-only boolean (n_fine, n_categories) membership matrix."""
+        key = tuple(fine_labels)
+        cached = self._matrices.get(key)
+        if cached is not None:
+            return cached
         self.check_labels(fine_labels)
         index = {label: i for i, label in enumerate(fine_labels)}
         out = np.zeros((len(fine_labels), len(self.mapping)), dtype=bool)
         for j, members in enumerate(self.mapping.values()):
             for fine in members:
                 out[index[fine], j] = True
+        out.setflags(write=False)
+        self._matrices[key] = out
         return out
 
     def scores(self, fine_scores: np.ndarray, fine_labels: Sequence[str]) -> np.ndarray:
@@ -106,6 +114,11 @@ def _from_mapping(name: str, raw: object, description: str = "") -> Rollup:
     return Rollup(name=name, mapping=mapping, description=description)
 
 
+@lru_cache(maxsize=None)
+def _builtin_rollup(name: str) -> Rollup:
+    return _from_mapping(name, _load_builtin(name))
+
+
 def load_rollup(spec: Union[str, Path, Mapping, Rollup]) -> Rollup:
     """Return a rollup from a built-in name, a JSON/YAML file path, or a mapping."""
     if isinstance(spec, Rollup):
@@ -114,8 +127,7 @@ def load_rollup(spec: Union[str, Path, Mapping, Rollup]) -> Rollup:
         return _from_mapping("custom", spec)
     text = str(spec)
     if text in BUILTIN_ROLLUPS:
-        data = _load_builtin(text)
-        return _from_mapping(text, data)
+        return _builtin_rollup(text)
     path = Path(text)
     if not path.exists():
         raise TaxonomyError(
