@@ -83,12 +83,23 @@ def test_window_combination_rule():
     assert np.allclose(combined[1], [0.3, 0.3, 0.3])
 
 
-def test_batch_order_does_not_change_labels(model):
-    texts = ["I love this!", "This is disgusting.", "ok", "Why would you do that?"] * 3
-    forward = model.predict_proba(texts)
+def test_a_texts_scores_do_not_depend_on_its_neighbours(model):
+    texts = ["I love this!", "This is disgusting.", "ok", "Why would you do that?",
+             "Lol that is the funniest thing I have read all week, thank you " * 4]
+    together = model.predict_proba(texts)
     backward = model.predict_proba(texts[::-1])[::-1]
-    # int8 activations are quantized per batch, so scores move slightly with batch content
-    assert np.abs(forward - backward).max() < 0.05
+    alone = np.vstack([model.predict_proba([t]) for t in texts])
+    # one text per model run: int8 activation scales never mix texts (see README, batching)
+    assert np.array_equal(together, alone)
+    assert np.array_equal(backward, alone)
+
+
+def test_larger_model_runs_couple_texts_as_documented():
+    # the README's reason for the batch-size-1 default; if this ever stops holding, revisit it
+    coupled = EmotionModel.load(batch_size=32)
+    texts = ["ok", "I am so furious right now!!! " * 8]
+    alone = coupled.predict_proba(texts[:1])
+    assert not np.array_equal(alone, coupled.predict_proba(texts)[:1])
 
 
 def test_custom_rollup_mapping(model):

@@ -21,7 +21,10 @@ def render_model_card(card: dict) -> str:
            f"- Base model: {card['base_model']}", f"- Architecture: {card['architecture']}",
            f"- Encoder weight in the blend: {card['encoder_weight']}",
            f"- Thresholds: {card['thresholds']}", f"- Long texts: {card['long_texts']}",
-           f"- Shipped graph: {card['quantization']['shipped']}", "",
+           f"- Shipped graph: {card['quantization']['shipped']}"]
+    if card.get("inference"):
+        out.append(f"- Inference: {card['inference']}")
+    out += ["",
            "## Test results (GoEmotions test split, thresholds from dev)", "",
            f"- **macro-F1 {test['macro_f1']:.4f}**, micro-F1 {test['micro_f1']:.4f} over "
            f"{len(test['per_label'])} labels, {test['n_texts']} texts"]

@@ -117,7 +117,7 @@ def analyze(
     rollup: Optional[List[str]] = RollupOption,
     model: Optional[str] = ModelOption,
     threads: Optional[int] = ThreadsOption,
-    batch_size: Optional[int] = typer.Option(None, help="Texts per model batch (default 32)."),
+    batch_size: Optional[int] = typer.Option(None, help="Texts per model run (default 1: a text's result never depends on the texts beside it; larger runs let int8 activation scales couple texts)."),
 ) -> None:
     """Say which emotions texts express: a table, JSON, or an annotated file."""
     rollups = list(rollup) if rollup else ["ekman", "sentiment"]
@@ -299,7 +299,7 @@ def serve(
     batching: bool = typer.Option(True, "--batching/--no-batching", help="Gather concurrent requests into shared model batches."),
     max_batch: int = typer.Option(64, help="Most texts in one shared model batch."),
     max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for more requests (ms)."),
-    batch_size: int = typer.Option(4, min=1, help="Texts per model run within a shared batch (sorted by length)."),
+    batch_size: int = typer.Option(1, min=1, help="Texts per model run within a shared batch (default 1 keeps each result independent of other requests)."),
 ) -> None:
     """Serve the HTTP API (/v1/analyze, /v1/labels, /healthz, /docs) and the web page at /."""
     try:

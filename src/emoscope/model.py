@@ -22,6 +22,10 @@ CONFIG_FILE = "config.json"
 LABELS_FILE = "labels.json"
 THRESHOLDS_FILE = "thresholds.json"
 NEUTRAL = "neutral"
+# One text per model run: dynamic int8 quantization picks one activation scale per run, so in a
+# run of several texts each text's scores depend on its neighbours (benchmarks/batch_size.py
+# measured 7% of texts changing labels).  Alone, a text always gets the same result.
+DEFAULT_BATCH_SIZE = 1
 
 RollupSpec = Union[str, Path, Mapping, Rollup]
 
@@ -163,7 +167,7 @@ class EmotionModel:
             directory / config.get("tokenizer_file", "tokenizer.json"),
             max_tokens=int(config.get("max_tokens", 128)),
             stride=int(config.get("stride", 96)),
-            batch_size=int(batch_size or config.get("batch_size", 32)),
+            batch_size=int(batch_size or config.get("batch_size", DEFAULT_BATCH_SIZE)),
             num_threads=num_threads,
         )
         lexical = LexicalHead.load(directory) if config.get("lexical") else None

@@ -36,7 +36,7 @@ class ServeSettings:
     num_threads: Optional[int] = None
     # A micro-batch is sorted by length and run in sub-batches this large: on a 2-core CPU,
     # padding a mixed batch of 32 to its longest text costs more than the larger batch saves.
-    model_batch_size: int = 4
+    model_batch_size: int = 1
     max_texts: int = 64
     max_chars: int = 10_000
     max_body_bytes: int = 1_000_000

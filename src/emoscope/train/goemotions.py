@@ -18,10 +18,13 @@ from ..evaluate import evaluate_model, evaluate_scores
 from ..io.goemotions import read_goemotions
 from ..lexical import LexicalHead
 from ..metrics import decide, multilabel_report, tune_thresholds
-from ..model import CONFIG_FILE, LABELS_FILE, THRESHOLDS_FILE, EmotionModel
+from ..model import CONFIG_FILE, DEFAULT_BATCH_SIZE, LABELS_FILE, THRESHOLDS_FILE, EmotionModel
 from .arguments import TrainingArguments
 from .export import export_onnx, optimize_onnx, quantize_onnx
 from .trainer import fine_tune
+
+INFERENCE_NOTE = ("one text per model run (batch size 1), so a text's scores never depend on the "
+                  "texts processed beside it; all metrics are measured this way")
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint"
@@ -77,7 +80,7 @@ def write_model_files(directory: Path, *, onnx_path: Path, tokenizer_path: Path,
     config = {"format_version": 1, "task": "multi-label-classification",
               "onnx_file": "model.onnx", "tokenizer_file": "tokenizer.json",
               "lexical": lexical is not None, "encoder_weight": round(encoder_weight, 4),
-              "max_tokens": 128, "stride": 96, "batch_size": 32, **extra_config}
+              "max_tokens": 128, "stride": 96, "batch_size": DEFAULT_BATCH_SIZE, **extra_config}
     (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
@@ -186,6 +189,7 @@ def train_goemotions(data_dir: Path, out_dir: Path, args: TrainingArguments,
         },
         "thresholds": "one per label, chosen on the dev split to maximise that label's F1 "
                       "(grid 0.02-0.95); a text with no label above threshold gets its best label",
+        "inference": INFERENCE_NOTE,
         "long_texts": "windows of 128 word pieces every 96; emotions take the max over windows, "
                       "neutral the min",
         "data": {"dataset": "GoEmotions (Demszky et al., ACL 2020), CC BY 4.0",
