@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 unexpected error; 2 invalid usage; 3 input file not found; 4 unsupported
 format; 5 unknown column; 6 input cannot be decoded or parsed; 7 model missing or incomplete;
-8 invalid rollup file; 9 an optional extra (train, serve) is not installed; 130 interrupted.
+8 invalid rollup file; 9 an optional extra (train, serve, report, spark) is not installed; 10 an unfinished
+batch job is in the way or does not match --resume; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import typer
 from .errors import EmoscopeError
 
 EXIT_HELP = ("Exit codes: 0 ok, 2 usage, 3 file not found, 4 unsupported format, 5 unknown column, "
-             "6 undecodable input, 7 bad model, 8 bad rollup, 9 optional extra missing.")
+             "6 undecodable input, 7 bad model, 8 bad rollup, 9 optional extra missing, 10 unfinished job / "
+             "resume mismatch, 130 interrupted.")
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Fine-grained emotion recognition for text, offline.", epilog=EXIT_HELP)
 train_app = typer.Typer(no_args_is_help=True, help="Train models (needs: pip install 'emoscope\\[train]').")
 app.add_typer(train_app, name="train")
-CHUNK_ROWS = 512
 
 
 def _console(stderr: bool = False):
@@ -117,6 +118,8 @@ def analyze(
     rollup: Optional[List[str]] = RollupOption,
     model: Optional[str] = ModelOption,
     threads: Optional[int] = ThreadsOption,
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted --input/--output job where it stopped."),
+    chunk_rows: int = typer.Option(1000, "--chunk-rows", min=1, help="Rows read, analysed and saved at a time (the unit of --resume)."),
     batch_size: Optional[int] = typer.Option(None, help="Texts per model run (default 1: a text's result never depends on the texts beside it; larger runs let int8 activation scales couple texts)."),
 ) -> None:
     """Say which emotions texts express: a table, JSON, or an annotated file."""
@@ -133,7 +136,7 @@ def analyze(
             raise typer.Exit(2)
         if input is not None:
             _analyze_file(input, text_column, output, input_format, output_format, rollups,
-                          not no_scores, model, threads, batch_size)
+                          not no_scores, model, threads, batch_size, resume, chunk_rows)
             return
         loaded = _load_model(model, threads, batch_size)
         for spec in rollups:
@@ -148,36 +151,42 @@ def analyze(
 
 
 def _analyze_file(path, text_column, output, input_format, output_format, rollups, scores,
-                  model, threads, batch_size) -> None:
-    import pandas as pd
+                  model, threads, batch_size, resume, chunk_rows) -> None:
+    from .batch import BatchOptions, annotate_file, stream_to_stdout
+    from .io.stream import count_rows
+    from .io.tables import INPUT_FORMATS, OUTPUT_FORMATS, detect_format
 
-    from .io.tables import annotation_columns, detect_format, OUTPUT_FORMATS, read_table, text_column_values, write_table
-
+    input_format = detect_format(path, input_format, INPUT_FORMATS, "input")
     target = output or "-"
-    detect_format(target, output_format, OUTPUT_FORMATS, "output")  # fail before the work
-    frame = read_table(path, input_format)
-    name = "<stdin>" if path == "-" else path
-    texts = text_column_values(frame, text_column, name)
+    output_format = detect_format(target, output_format, OUTPUT_FORMATS, "output")  # fail before the work
+    if target == "-":
+        if resume:
+            typer.echo("error: --resume needs --output FILE", err=True)
+            raise typer.Exit(2)
+        loaded = _load_model(model, threads, batch_size)
+        stream_to_stdout(loaded, path, input_format, text_column, output_format, rollups, scores, chunk_rows)
+        return
+    if path != "-" and not Path(path).is_file():
+        from .errors import InputNotFoundError
+
+        raise InputNotFoundError(f"{path}: no such file" if not Path(path).exists() else f"{path}: is a folder, not a file")
     loaded = _load_model(model, threads, batch_size)
-    results = []
-    show_progress = sys.stderr.isatty() and len(texts) > CHUNK_ROWS
-    if show_progress:
+    options = BatchOptions(input=path, output=output, input_format=input_format, output_format=output_format,
+                           text_column=text_column, rollups=[getattr(r, "name", str(r)) for r in rollups],
+                           scores=scores, model=str(loaded.directory.resolve()), chunk_rows=chunk_rows)
+    err = _console(stderr=True)
+    if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=_console(stderr=True)) as progress:
-            task = progress.add_task("analysing", total=len(texts))
-            for begin in range(0, len(texts), CHUNK_ROWS):
-                results.extend(loaded.predict(texts[begin:begin + CHUNK_ROWS]))
-                progress.update(task, advance=len(texts[begin:begin + CHUNK_ROWS]))
+                      TimeRemainingColumn(), console=err) as bar:
+            task = bar.add_task("analysing", total=count_rows(path, input_format))
+            report = annotate_file(loaded, options, rollups, resume=resume,
+                                   progress=lambda done: bar.update(task, completed=done))
     else:
-        results = loaded.predict(texts)
-    added = pd.DataFrame(annotation_columns(results, rollups, scores), index=frame.index)
-    clash = [c for c in added.columns if c in frame.columns]
-    frame = pd.concat([frame.drop(columns=clash), added], axis=1)
-    write_table(frame, target, output_format)
-    if output:
-        _console(stderr=True).print(f"wrote {len(frame)} rows to {output}")
+        report = annotate_file(loaded, options, rollups, resume=resume)
+    resumed = f" ({report.resumed_rows} from the earlier run)" if report.resumed_rows else ""
+    err.print(f"wrote {report.rows} rows to {output}{resumed} in {report.seconds:.1f}s")
 
 
 @app.command()
@@ -359,6 +368,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
+        print("interrupted (an --input/--output job continues with --resume)", file=sys.stderr)
         sys.exit(130)
 
 

@@ -42,6 +42,12 @@ class TaxonomyError(EmoscopeError, ValueError):
     exit_code = 8
 
 
+class ResumeError(EmoscopeError):
+    """An unfinished batch job is in the way, or cannot be resumed with these inputs."""
+
+    exit_code = 10
+
+
 EXIT_CODES = {
     0: "success",
     1: "unexpected error",
@@ -52,4 +58,7 @@ EXIT_CODES = {
     InputDecodeError.exit_code: "input cannot be decoded or parsed (the message names the line)",
     ModelLoadError.exit_code: "model directory missing or incomplete",
     TaxonomyError.exit_code: "invalid taxonomy or label mapping",
+    9: "an optional extra (train, serve, report, spark) is not installed",
+    ResumeError.exit_code: "an unfinished job is in the way, or --resume does not match it",
+    130: "interrupted (a batch job can be continued with --resume)",
 }

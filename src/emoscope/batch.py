@@ -1,0 +1,240 @@
+"""Streaming, resumable annotation of a large table.
+
+The input is read ``chunk_rows`` rows at a time; each annotated chunk is written as a part file in
+``OUTPUT.parts/`` and then recorded in ``OUTPUT.parts/manifest.json`` (both by writing a temporary
+file and renaming it).  When every row is done the parts are joined into ``OUTPUT`` (again through
+a temporary file) and the folder is removed.  A job killed at any moment, even by SIGKILL, leaves
+only whole parts that the manifest lists, plus at most one part it does not list; ``resume=True``
+skips the rows of the listed parts and goes on, so every input row reaches the output once, in
+input order.  Memory holds one chunk at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from .errors import EmoscopeError, ResumeError, UnsupportedFormatError
+from .io.atomic import atomic_path
+from .io.stream import iter_chunks
+from .io.tables import INPUT_FORMATS, OUTPUT_FORMATS, annotation_columns, detect_format, text_column_values
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+DEFAULT_CHUNK_ROWS = 1000
+PART_SUFFIX = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}
+
+
+@dataclass
+class BatchOptions:
+    """Everything that decides the output; a resumed job must be given the same."""
+
+    input: str
+    output: str
+    input_format: str
+    output_format: str
+    text_column: Optional[str]
+    rollups: list[str]
+    scores: bool
+    model: str
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+
+
+@dataclass
+class BatchReport:
+    rows: int
+    resumed_rows: int
+    parts: int
+    seconds: float
+    output: str
+
+
+@dataclass
+class _Manifest:
+    options: dict
+    input_size: int
+    input_mtime_ns: int
+    parts: list = field(default_factory=list)  # [{"file": ..., "rows": ...}] in input order
+    version: int = MANIFEST_VERSION
+
+    @property
+    def rows_done(self) -> int:
+        return sum(p["rows"] for p in self.parts)
+
+
+def parts_dir(output: str | Path) -> Path:
+    output = Path(output)
+    return output.with_name(output.name + ".parts")
+
+
+def _rollup_key(spec) -> str:
+    return str(getattr(spec, "name", spec))
+
+
+def _write_manifest(folder: Path, manifest: _Manifest) -> None:
+    with atomic_path(folder / MANIFEST) as temp:
+        temp.write_text(json.dumps(asdict(manifest), indent=1), encoding="utf-8")
+
+
+def _read_manifest(folder: Path) -> Optional[_Manifest]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return _Manifest(**data)
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise ResumeError(f"{path}: unreadable manifest ({exc}); delete {folder} to start over") from None
+
+
+def _start_or_resume(options: BatchOptions, resume: bool) -> tuple[Path, _Manifest]:
+    folder = parts_dir(options.output)
+    stat = os.stat(options.input) if options.input != "-" else None
+    size, mtime = (stat.st_size, stat.st_mtime_ns) if stat else (-1, -1)
+    wanted = asdict(options)
+    existing = _read_manifest(folder) if folder.exists() else None
+    if folder.exists() and not resume:
+        done = f" ({existing.rows_done} rows done)" if existing else ""
+        raise ResumeError(f"{folder}: an unfinished run of this output exists{done}; rerun with "
+                          f"--resume to continue it, or delete the folder to start over")
+    if existing is not None:
+        changed = [k for k in wanted if existing.options.get(k) != wanted[k]]
+        if changed:
+            raise ResumeError(
+                f"{folder}: cannot resume: {', '.join(changed)} differ from the unfinished run "
+                f"({', '.join(f'{k}={existing.options.get(k)!r}' for k in changed)}); "
+                f"delete the folder to start over")
+        if (existing.input_size, existing.input_mtime_ns) != (size, mtime):
+            raise ResumeError(f"{folder}: cannot resume: {options.input} changed since the unfinished "
+                              f"run (size or modification time); delete the folder to start over")
+        return folder, existing
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = _Manifest(options=wanted, input_size=size, input_mtime_ns=mtime)
+    _write_manifest(folder, manifest)
+    return folder, manifest
+
+
+def _write_part(frame, path: Path, fmt: str, header: bool) -> None:
+    with atomic_path(path) as temp:
+        if fmt == "parquet":
+            frame.to_parquet(temp, index=False)
+        elif fmt == "csv":
+            frame.to_csv(temp, index=False, header=header)
+        else:
+            with open(temp, "w", encoding="utf-8", newline="") as handle:
+                for record in frame.to_dict(orient="records"):
+                    handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+
+
+def _finalise(folder: Path, manifest: _Manifest, output: str, fmt: str) -> None:
+    parts = [folder / p["file"] for p in manifest.parts]
+    with atomic_path(output) as temp:
+        if fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            if not parts:
+                import pandas as pd
+
+                pd.DataFrame().to_parquet(temp, index=False)
+            else:
+                # a column can be all-null in one part and typed in another (JSONL input)
+                schema = pa.unify_schemas([pq.read_schema(p) for p in parts],
+                                          promote_options="permissive")
+                with pq.ParquetWriter(temp, schema) as writer:
+                    for part in parts:
+                        writer.write_table(pq.read_table(part).cast(schema))
+        else:
+            with open(temp, "wb") as out:
+                for part in parts:
+                    with open(part, "rb") as handle:
+                        shutil.copyfileobj(handle, out, 1 << 20)
+    shutil.rmtree(folder)
+
+
+def annotate_chunk(model, chunk, text_column: Optional[str], name: str, rollups: Sequence,
+                   scores: bool):
+    """The chunk with emotion columns appended (replacing input columns of the same name)."""
+    import pandas as pd
+
+    texts = text_column_values(chunk, text_column, name)
+    added = pd.DataFrame(annotation_columns(model.predict(texts), rollups, scores), index=chunk.index)
+    return pd.concat([chunk.drop(columns=[c for c in added.columns if c in chunk.columns]), added], axis=1)
+
+
+def annotate_file(model, options: BatchOptions, rollups: Sequence, *, resume: bool = False,
+                  progress: Optional[Callable[[int], None]] = None) -> BatchReport:
+    """Annotate ``options.input`` into ``options.output`` chunk by chunk (see module docstring).
+
+    ``rollups`` are the loaded rollup specs; ``options.rollups`` their names, as recorded in the
+    manifest.  ``progress`` is called with the number of rows finished so far.
+    """
+    start = time.perf_counter()
+    if options.input == "-" and resume:
+        raise ResumeError("--resume needs an input file, not standard input")
+    detect_format(options.input, options.input_format, INPUT_FORMATS, "input")
+    fmt = detect_format(options.output, options.output_format, OUTPUT_FORMATS, "output")
+    folder, manifest = _start_or_resume(options, resume)
+    try:
+        return _run(model, options, rollups, fmt, folder, manifest, progress, start)
+    except EmoscopeError:
+        if not manifest.parts:  # bad input found before any work: leave nothing behind
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _run(model, options: BatchOptions, rollups: Sequence, fmt: str, folder: Path, manifest: _Manifest,
+         progress: Optional[Callable[[int], None]], start: float) -> BatchReport:
+    resumed = manifest.rows_done
+    name = options.input
+    columns: Optional[list] = None
+    if progress:
+        progress(resumed)
+    for chunk in iter_chunks(options.input, options.input_format, options.chunk_rows, skip_rows=resumed):
+        chunk = annotate_chunk(model, chunk, options.text_column, name, rollups, options.scores)
+        if columns is None:
+            columns = manifest.options.get("_columns") or list(chunk.columns)
+        if fmt != "jsonl":  # CSV and Parquet parts must share one header
+            extra = [c for c in chunk.columns if c not in columns]
+            if extra:
+                print(f"warning: {name}: columns {extra} first appear after row "
+                      f"{manifest.rows_done}; they are left out of the {fmt} output", file=sys.stderr)
+            chunk = chunk.reindex(columns=columns)
+        index = len(manifest.parts)
+        part = f"part-{index:06d}{PART_SUFFIX[fmt]}"
+        _write_part(chunk, folder / part, fmt, header=index == 0)
+        manifest.parts.append({"file": part, "rows": len(chunk)})
+        manifest.options["_columns"] = columns
+        _write_manifest(folder, manifest)
+        if progress:
+            progress(manifest.rows_done)
+    _finalise(folder, manifest, options.output, fmt)
+    return BatchReport(rows=manifest.rows_done, resumed_rows=resumed, parts=len(manifest.parts),
+                       seconds=time.perf_counter() - start, output=options.output)
+
+
+def stream_to_stdout(model, path: str, input_format: Optional[str], text_column: Optional[str],
+                     output_format: Optional[str], rollups: Sequence, scores: bool,
+                     chunk_rows: int = DEFAULT_CHUNK_ROWS) -> int:
+    """Annotate to standard output as the chunks come (CSV or JSONL); no resume."""
+    fmt = detect_format("-", output_format, OUTPUT_FORMATS, "output")
+    if fmt == "parquet":
+        raise UnsupportedFormatError("Parquet cannot be written to standard output; give --output FILE")
+    name = "<stdin>" if path == "-" else path
+    rows = 0
+    for chunk in iter_chunks(path, input_format, chunk_rows):
+        chunk = annotate_chunk(model, chunk, text_column, name, rollups, scores)
+        if fmt == "csv":
+            chunk.to_csv(sys.stdout, index=False, header=rows == 0)
+        else:
+            for record in chunk.to_dict(orient="records"):
+                sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.flush()
+        rows += len(chunk)
+    return rows
