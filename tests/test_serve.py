@@ -3,7 +3,6 @@
 import concurrent.futures
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -12,6 +11,8 @@ import threading
 import time
 
 import pytest
+
+from conftest import headless_chromium, needs_chromium
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
@@ -191,29 +192,14 @@ def test_fuzz_json_api_never_500(server):
     check()
 
 
-def _chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
-@pytest.mark.skipif(not (_chromium() and shutil.which("chromedriver")),
-                    reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+@needs_chromium
 def test_web_page_in_headless_chromium(server, tmp_path):
-    webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
     expected = post(server, {"texts": [THANKS]}).json()["results"][0]["top"][0][0]
-    options = webdriver.ChromeOptions()
-    options.binary_location = _chromium()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options,
-                              service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")))
+    driver = headless_chromium(tmp_path)
     try:
         driver.get(server.url + "/")
         driver.find_element(By.ID, "text-input").send_keys(THANKS)

@@ -159,12 +159,13 @@ def _finalise(folder: Path, manifest: _Manifest, output: str, fmt: str) -> None:
 
 
 def annotate_chunk(model, chunk, text_column: Optional[str], name: str, rollups: Sequence,
-                   scores: bool):
+                   scores: bool, prefix: str = ""):
     """The chunk with emotion columns appended (replacing input columns of the same name)."""
     import pandas as pd
 
     texts = text_column_values(chunk, text_column, name)
-    added = pd.DataFrame(annotation_columns(model.predict(texts), rollups, scores), index=chunk.index)
+    added = pd.DataFrame(annotation_columns(model.predict(texts), rollups, scores, prefix),
+                         index=chunk.index)
     return pd.concat([chunk.drop(columns=[c for c in added.columns if c in chunk.columns]), added], axis=1)
 
 

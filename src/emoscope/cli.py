@@ -190,6 +190,27 @@ def _analyze_file(path, text_column, output, input_format, output_format, rollup
 
 
 @app.command()
+def report(
+    annotated: str = typer.Argument(..., help="A CSV, JSONL or Parquet file written by emoscope analyze."),
+    output: str = typer.Option(..., "--output", "-o", help="HTML file to write."),
+    by: Optional[str] = typer.Option(None, "--by", help="Compare groups of this column."),
+    time: Optional[str] = typer.Option(None, "--time", help="Plot emotions over this date/time column."),
+    title: Optional[str] = typer.Option(None, "--title", help="Report title."),
+) -> None:
+    """Draw a corpus report: one self-contained HTML file of charts (no network needed to view)."""
+    try:
+        try:
+            from .report import write_report
+            import plotly  # noqa: F401
+        except ImportError as exc:
+            _missing_extra("report", "report", exc)
+        charts = write_report(annotated, output, by=by, time_column=time, title=title)
+        _console(stderr=True).print(f"wrote {output}: " + ", ".join(c.title for c in charts))
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+@app.command()
 def evaluate(
     dataset: str = typer.Option("goemotions", help="Dataset format: goemotions."),
     data: Path = typer.Option(..., help="Dataset folder."),
