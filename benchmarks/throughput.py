@@ -57,7 +57,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--texts", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="emoscope texts per model run (default: the model's, 1)")
+    parser.add_argument("--baseline-batch-size", type=int, default=32,
+                        help="batch size of the transformers pipeline")
     parser.add_argument("--rss-texts", type=int, default=10_000)
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--json", dest="json_out", default=None, help="also write the numbers here")
@@ -110,7 +113,7 @@ def main() -> None:
         tokenizer = AutoTokenizer.from_pretrained(args.checkpoint)
         pipe = pipeline("text-classification", model=hf_model, tokenizer=tokenizer, device=-1,
                         top_k=None, function_to_apply="sigmoid")
-        kwargs = dict(batch_size=args.batch_size, truncation=True, max_length=128)
+        kwargs = dict(batch_size=args.baseline_batch_size, truncation=True, max_length=128)
         pipe(texts[:64], **kwargs)
         runners["transformers pipeline (torch)"] = lambda: pipe(texts, **kwargs)
 
