@@ -210,6 +210,95 @@ def report(
         _fail(exc)
 
 
+def _rate(value) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _show_dialogues(results, corpus, limit: Optional[int]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _console()
+    for result in results[:limit] if limit is not None else results:
+        table = Table(title=f"dialogue {escape(result.id)}" + (" (turns re-sorted by id)" if result.reordered else ""),
+                      title_justify="left", show_edge=False, pad_edge=False)
+        for column in ("#", "speaker", "emotion", "fine labels", "text"):
+            table.add_column(column, overflow="fold" if column == "text" else "ellipsis")
+        shifted = {s["turn"] for s in result.dynamics.shifts}
+        for number, turn in enumerate(result.turns):
+            emotion = f"[bold]{turn.emotion}[/]" + (" [yellow]↺[/]" if number in shifted else "")
+            table.add_row(str(number + 1), escape(turn.speaker), emotion, ", ".join(turn.result.labels),
+                          escape(turn.text[:120]))
+        console.print(table)
+        console.print(f"  inertia {_rate(result.dynamics.inertia)}, contagion {_rate(result.dynamics.contagion)}, "
+                      f"{len(result.dynamics.shifts)} shifts  [dim](↺ = the speaker's emotion changed)[/]\n")
+    summary = Table(title=f"{len(results)} dialogues, {sum(len(r.turns) for r in results)} turns",
+                    title_justify="left", show_edge=False, pad_edge=False)
+    for column in ("speaker", "turns", "shifts", "inertia", "contagion"):
+        summary.add_column(column, justify="left" if column == "speaker" else "right")
+    ranked = sorted(corpus.speakers.values(), key=lambda s: -s.turns)
+    for s in ranked[:15]:
+        summary.add_row(escape(s.speaker), str(s.turns), str(s.shifts), _rate(s.inertia), _rate(s.contagion))
+    summary.add_row("[bold]all speakers[/]", str(sum(s.turns for s in ranked)), str(sum(s.shifts for s in ranked)),
+                    _rate(corpus.inertia), _rate(corpus.contagion))
+    console.print(summary)
+
+
+@app.command()
+def dialogue(
+    path: str = typer.Argument(..., help="CSV, TSV, JSONL or Parquet file of turns (MELD CSV works as is)."),
+    dialogue_column: Optional[str] = typer.Option(None, help="Dialogue id column (default dialogue_id; MELD: Dialogue_ID)."),
+    turn_column: Optional[str] = typer.Option(None, help="Turn order column (default turn; MELD: Utterance_ID)."),
+    speaker_column: Optional[str] = typer.Option(None, help="Speaker column (default speaker; MELD: Speaker)."),
+    text_column: Optional[str] = typer.Option(None, help="Text column (default text; MELD: Utterance)."),
+    time_column: Optional[str] = typer.Option(None, help="Optional time column (default time)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (turns, labels, dynamics) instead of tables."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write one row per turn (CSV, JSONL or Parquet)."),
+    plot: Optional[str] = typer.Option(None, "--plot", help="Draw each speaker's emotion and sentiment over turns (.html, .png, .svg)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Print only the first N dialogue timelines."),
+    model: Optional[str] = ModelOption,
+    threads: Optional[int] = ThreadsOption,
+) -> None:
+    """Label every turn of dialogues and show how emotions move between speakers."""
+    try:
+        from .dialogue import corpus_dynamics, read_dialogues
+        from .dialogue.analysis import analyze_dialogue
+
+        dialogues = read_dialogues(path, dialogue_column=dialogue_column, turn_column=turn_column,
+                                   speaker_column=speaker_column, text_column=text_column,
+                                   time_column=time_column)
+        if plot:
+            from .dialogue.plot import write_dialogue_plot
+            try:
+                import plotly  # noqa: F401
+            except ImportError as exc:
+                _missing_extra("--plot", "report", exc)
+        loaded = _load_model(model, threads)
+        results = [analyze_dialogue(loaded, d) for d in dialogues]
+        corpus = corpus_dynamics(r.dynamics for r in results)
+        if output:
+            import pandas as pd
+
+            from .io.tables import write_table
+
+            rows = [{"dialogue": r.id, "turn": t.id, **{k: v for k, v in t.to_dict().items()
+                                                        if k not in ("id", "scores")},
+                     "labels": ";".join(t.result.labels)} for r in results for t in r.turns]
+            write_table(pd.DataFrame(rows), output)
+        if plot:
+            write_dialogue_plot(results, plot)
+        if as_json:
+            typer.echo(json.dumps({"dialogues": [r.to_dict() for r in results],
+                                   "corpus": {k: v for k, v in corpus.to_dict().items() if k != "shifts"}},
+                                  indent=2, ensure_ascii=False))
+        else:
+            _show_dialogues(results, corpus, limit)
+        for written in filter(None, (output, plot)):
+            _console(stderr=True).print(f"wrote {written}")
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
 @app.command()
 def evaluate(
     dataset: str = typer.Option("goemotions", help="Dataset format: goemotions."),

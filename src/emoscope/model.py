@@ -276,6 +276,13 @@ class EmotionModel:
             out[name] = values
         return out
 
+    def analyze_dialogue(self, turns, dialogue_id: str = "1"):
+        """Label each turn of a dialogue (``Turn`` objects, dicts with ``speaker`` and ``text``,
+        or a :class:`~emoscope.dialogue.Dialogue`) and compute its emotion dynamics."""
+        from .dialogue.analysis import analyze_dialogue
+
+        return analyze_dialogue(self, turns, dialogue_id)
+
     def __repr__(self) -> str:
         return f"EmotionModel(name={self.name!r}, labels={len(self.labels)}, directory='{self.directory}')"
 

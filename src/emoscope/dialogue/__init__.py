@@ -1,0 +1,20 @@
+"""Dialogues: reading turns, labelling each turn, and the dynamics of emotion between speakers.
+
+A dialogue is an ordered list of :class:`Turn` (speaker, text, optional id and time).  The
+dynamics are computed on one emotion per turn:
+
+- **trajectory**: each speaker's emotions in turn order;
+- **shift**: a speaker's emotion differs from their own previous turn's;
+- **inertia** of a speaker: the share of their turns (after their first) that keep the emotion of
+  their own previous turn;
+- **contagion**: the share of turns that take the emotion of the latest earlier turn by another
+  speaker (turns with no earlier turn by another speaker are not counted).
+"""
+
+from __future__ import annotations
+
+from .dynamics import DialogueDynamics, SpeakerDynamics, corpus_dynamics, dialogue_dynamics
+from .reader import Dialogue, Turn, read_dialogues
+
+__all__ = ["Dialogue", "Turn", "read_dialogues", "DialogueDynamics", "SpeakerDynamics",
+           "dialogue_dynamics", "corpus_dynamics"]
