@@ -23,7 +23,8 @@ from typing import Callable, Optional, Sequence
 from .errors import EmoscopeError, ResumeError, UnsupportedFormatError
 from .io.atomic import atomic_path
 from .io.stream import iter_chunks
-from .io.tables import INPUT_FORMATS, OUTPUT_FORMATS, annotation_columns, detect_format, text_column_values
+from .io.tables import (INPUT_FORMATS, OUTPUT_FORMATS, annotation_columns, detect_format,
+                        text_column_values, write_rows)
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -61,6 +62,7 @@ class _Manifest:
     input_size: int
     input_mtime_ns: int
     parts: list = field(default_factory=list)  # [{"file": ..., "rows": ...}] in input order
+    columns: Optional[list] = None  # the header every CSV/Parquet part shares (from the first chunk)
     version: int = MANIFEST_VERSION
 
     @property
@@ -71,10 +73,6 @@ class _Manifest:
 def parts_dir(output: str | Path) -> Path:
     output = Path(output)
     return output.with_name(output.name + ".parts")
-
-
-def _rollup_key(spec) -> str:
-    return str(getattr(spec, "name", spec))
 
 
 def _write_manifest(folder: Path, manifest: _Manifest) -> None:
@@ -124,12 +122,9 @@ def _write_part(frame, path: Path, fmt: str, header: bool) -> None:
     with atomic_path(path) as temp:
         if fmt == "parquet":
             frame.to_parquet(temp, index=False)
-        elif fmt == "csv":
-            frame.to_csv(temp, index=False, header=header)
         else:
             with open(temp, "w", encoding="utf-8", newline="") as handle:
-                for record in frame.to_dict(orient="records"):
-                    handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                write_rows(frame, handle, fmt, header=header)
 
 
 def _finalise(folder: Path, manifest: _Manifest, output: str, fmt: str) -> None:
@@ -194,13 +189,13 @@ def _run(model, options: BatchOptions, rollups: Sequence, fmt: str, folder: Path
          progress: Optional[Callable[[int], None]], start: float) -> BatchReport:
     resumed = manifest.rows_done
     name = options.input
-    columns: Optional[list] = None
     if progress:
         progress(resumed)
     for chunk in iter_chunks(options.input, options.input_format, options.chunk_rows, skip_rows=resumed):
         chunk = annotate_chunk(model, chunk, options.text_column, name, rollups, options.scores)
-        if columns is None:
-            columns = manifest.options.get("_columns") or list(chunk.columns)
+        if manifest.columns is None:
+            manifest.columns = list(chunk.columns)
+        columns = manifest.columns
         if fmt != "jsonl":  # CSV and Parquet parts must share one header
             extra = [c for c in chunk.columns if c not in columns]
             if extra:
@@ -211,7 +206,6 @@ def _run(model, options: BatchOptions, rollups: Sequence, fmt: str, folder: Path
         part = f"part-{index:06d}{PART_SUFFIX[fmt]}"
         _write_part(chunk, folder / part, fmt, header=index == 0)
         manifest.parts.append({"file": part, "rows": len(chunk)})
-        manifest.options["_columns"] = columns
         _write_manifest(folder, manifest)
         if progress:
             progress(manifest.rows_done)
@@ -231,11 +225,7 @@ def stream_to_stdout(model, path: str, input_format: Optional[str], text_column:
     rows = 0
     for chunk in iter_chunks(path, input_format, chunk_rows):
         chunk = annotate_chunk(model, chunk, text_column, name, rollups, scores)
-        if fmt == "csv":
-            chunk.to_csv(sys.stdout, index=False, header=rows == 0)
-        else:
-            for record in chunk.to_dict(orient="records"):
-                sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        write_rows(chunk, sys.stdout, fmt, header=rows == 0)
         sys.stdout.flush()
         rows += len(chunk)
     return rows

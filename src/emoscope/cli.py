@@ -16,6 +16,7 @@ from typing import List, Optional
 
 import typer
 
+from .batch import DEFAULT_CHUNK_ROWS
 from .errors import EmoscopeError
 
 EXIT_HELP = ("Exit codes: 0 ok, 2 usage, 3 file not found, 4 unsupported format, 5 unknown column, "
@@ -119,7 +120,7 @@ def analyze(
     model: Optional[str] = ModelOption,
     threads: Optional[int] = ThreadsOption,
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted --input/--output job where it stopped."),
-    chunk_rows: int = typer.Option(1000, "--chunk-rows", min=1, help="Rows read, analysed and saved at a time (the unit of --resume)."),
+    chunk_rows: int = typer.Option(DEFAULT_CHUNK_ROWS, "--chunk-rows", min=1, help="Rows read, analysed and saved at a time (the unit of --resume)."),
     batch_size: Optional[int] = typer.Option(None, help="Texts per model run (default 1: a text's result never depends on the texts beside it; larger runs let int8 activation scales couple texts)."),
 ) -> None:
     """Say which emotions texts express: a table, JSON, or an annotated file."""
@@ -154,7 +155,7 @@ def _analyze_file(path, text_column, output, input_format, output_format, rollup
                   model, threads, batch_size, resume, chunk_rows) -> None:
     from .batch import BatchOptions, annotate_file, stream_to_stdout
     from .io.stream import count_rows
-    from .io.tables import INPUT_FORMATS, OUTPUT_FORMATS, detect_format
+    from .io.tables import INPUT_FORMATS, OUTPUT_FORMATS, check_input_file, detect_format
 
     input_format = detect_format(path, input_format, INPUT_FORMATS, "input")
     target = output or "-"
@@ -166,10 +167,7 @@ def _analyze_file(path, text_column, output, input_format, output_format, rollup
         loaded = _load_model(model, threads, batch_size)
         stream_to_stdout(loaded, path, input_format, text_column, output_format, rollups, scores, chunk_rows)
         return
-    if path != "-" and not Path(path).is_file():
-        from .errors import InputNotFoundError
-
-        raise InputNotFoundError(f"{path}: no such file" if not Path(path).exists() else f"{path}: is a folder, not a file")
+    check_input_file(path)
     loaded = _load_model(model, threads, batch_size)
     options = BatchOptions(input=path, output=output, input_format=input_format, output_format=output_format,
                            text_column=text_column, rollups=[getattr(r, "name", str(r)) for r in rollups],

@@ -264,17 +264,9 @@ class EmotionModel:
         one ``{prefix}<rollup>`` column per rollup and, with ``scores=True``, a
         ``{prefix}score_<label>`` column per label.
         """
-        from .io.tables import annotation_columns
+        from .batch import annotate_chunk
 
-        if text_column not in frame.columns:
-            from .errors import UnknownColumnError
-            raise UnknownColumnError(
-                f"no column {text_column!r}; columns are: {', '.join(map(str, frame.columns))}")
-        texts = ["" if v is None or v != v else str(v) for v in frame[text_column].tolist()]
-        out = frame.copy()
-        for name, values in annotation_columns(self.predict(texts), rollups, scores, prefix).items():
-            out[name] = values
-        return out
+        return annotate_chunk(self, frame, text_column, "DataFrame", rollups, scores, prefix)
 
     def analyze_dialogue(self, turns, dialogue_id: str = "1"):
         """Label each turn of a dialogue (``Turn`` objects, dicts with ``speaker`` and ``text``,

@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -60,10 +60,11 @@ def read_annotations(path: str, by: Optional[str] = None, time_column: Optional[
     return frame
 
 
-def _label_matrix(frame) -> tuple[list[str], np.ndarray]:
-    """Predicted labels as a (rows, labels) boolean matrix, labels in the model's order."""
-    labels = [c[len(SCORE_PREFIX):] for c in frame.columns if str(c).startswith(SCORE_PREFIX)]
-    rows = [set(str(v).split(";")) if isinstance(v, str) and v else set() for v in frame[EMOTIONS]]
+def _label_matrix(values, known: Sequence[str] = ()) -> tuple[list[str], np.ndarray]:
+    """``;``-joined label cells as a (rows, labels) boolean matrix; ``known`` labels come first,
+    in their order, then any others found, sorted."""
+    labels = list(known)
+    rows = [set(str(v).split(";")) if isinstance(v, str) and v else set() for v in values]
     seen = sorted(set().union(*rows)) if rows else []
     labels += [l for l in seen if l not in labels]
     index = {l: i for i, l in enumerate(labels)}
@@ -175,13 +176,20 @@ def _by_group(frame, labels, matrix, column: str) -> ReportChart:
                        figure)
 
 
-def build_charts(frame, by: Optional[str] = None, time_column: Optional[str] = None) -> list[ReportChart]:
-    labels, matrix = _label_matrix(frame)
+def _fine_labels(frame) -> tuple[list[str], np.ndarray]:
+    """The fine labels of ``emotions``, in the model's order (that of its score columns)."""
+    order = [c[len(SCORE_PREFIX):] for c in frame.columns if str(c).startswith(SCORE_PREFIX)]
+    return _label_matrix(frame[EMOTIONS], order)
+
+
+def build_charts(frame, by: Optional[str] = None, time_column: Optional[str] = None,
+                 fine: Optional[tuple[list[str], np.ndarray]] = None) -> list[ReportChart]:
+    """The report's charts; ``fine`` is ``_fine_labels(frame)`` when the caller has it already."""
+    labels, matrix = fine or _fine_labels(frame)
     charts = [_distribution(labels, matrix, "Emotion distribution",
                             "Share of texts predicted to express each emotion (a text can have several).")]
     if "ekman" in frame.columns:
-        ekman = frame.rename(columns={EMOTIONS: "_fine", "ekman": EMOTIONS})
-        charts.append(_distribution(*_label_matrix(ekman[[EMOTIONS]]), "Ekman categories",
+        charts.append(_distribution(*_label_matrix(frame["ekman"]), "Ekman categories",
                                     "The same texts rolled up to Ekman's six emotions and neutral."))
     charts.append(_cooccurrence(labels, matrix))
     if {"valence", "arousal"} <= set(frame.columns):
@@ -212,8 +220,8 @@ def write_report(path: str, output: str, by: Optional[str] = None, time_column: 
                  title: Optional[str] = None) -> list[ReportChart]:
     """Read an ``analyze`` output and write the HTML report atomically; return its charts."""
     frame = read_annotations(path, by, time_column)
-    charts = build_charts(frame, by, time_column)
-    labels, matrix = _label_matrix(frame)
+    labels, matrix = _fine_labels(frame)
+    charts = build_charts(frame, by, time_column, (labels, matrix))
     top = ", ".join(f"{labels[i]} {matrix[:, i].mean() * 100:.1f}%"
                     for i in np.argsort(-matrix.mean(axis=0), kind="stable")[:3]) if len(frame) else "none"
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

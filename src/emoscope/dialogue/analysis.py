@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Sequence, Union
 
 from .dynamics import DialogueDynamics, dialogue_dynamics
@@ -37,7 +37,6 @@ class DialogueResult:
     turns: list[TurnResult]
     dynamics: DialogueDynamics
     reordered: bool = False
-    extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"dialogue": self.id, "reordered": self.reordered,

@@ -97,8 +97,9 @@ def read_dialogues(path: str, *, dialogue_column: Optional[str] = None, turn_col
                                    _clean(record[chosen["time"]]) or None if chosen["time"] else None))
     for dialogue_id, dialogue in dialogues.items():
         keys = order_keys[dialogue_id]
-        if len(set(keys)) != len(keys):
-            twice = next(k for k in keys if keys.count(k) > 1)
+        seen: set = set()
+        twice = next((k for k in keys if k in seen or seen.add(k)), None)
+        if twice is not None:
             raise InputDecodeError(f"{name}: dialogue {dialogue_id!r} has turn id {twice:g} more than once")
         if keys != sorted(keys):
             order = sorted(range(len(keys)), key=keys.__getitem__)

@@ -6,28 +6,19 @@ where the format has lines, the line and column, like :func:`emoscope.io.tables.
 
 from __future__ import annotations
 
-import codecs
-import json
 import sys
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterator, Optional
 
-from ..errors import InputDecodeError, InputNotFoundError
-from .tables import INPUT_FORMATS, TEXT_COLUMN_OF_TXT, detect_format
+from ..errors import InputDecodeError
+from .tables import INPUT_FORMATS, TEXT_COLUMN_OF_TXT, check_input_file, detect_format, parse_jsonl_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
 def _open_binary(path: str) -> IO[bytes]:
-    if path == "-":
-        return sys.stdin.buffer
-    p = Path(path)
-    if not p.exists():
-        raise InputNotFoundError(f"{path}: no such file")
-    if p.is_dir():
-        raise InputNotFoundError(f"{path}: is a folder, not a file")
-    return open(p, "rb")
+    check_input_file(path)
+    return sys.stdin.buffer if path == "-" else open(path, "rb")
 
 
 def _decode_line(raw: bytes, name: str, lineno: int) -> str:
@@ -43,23 +34,16 @@ def _decode_line(raw: bytes, name: str, lineno: int) -> str:
 
 
 def _locate_bad_utf8(path: str, name: str) -> InputDecodeError:
-    """Find the first undecodable byte of a file (only called once decoding has failed)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            try:
-                decoder.decode(raw)
-            except UnicodeDecodeError:
-                return _decode_error_of_line(raw, name, lineno)
-    return InputDecodeError(f"{name}: not valid UTF-8 (re-encode the file as UTF-8)")
+    """The error for the first undecodable byte of a file (called once decoding has failed).
 
-
-def _decode_error_of_line(raw: bytes, name: str, lineno: int) -> InputDecodeError:
+    Line by line is exact: no UTF-8 sequence contains the newline byte."""
     try:
-        _decode_line(raw, name, lineno)
+        with open(path, "rb") as handle:
+            for lineno, raw in enumerate(handle, start=1):
+                _decode_line(raw, name, lineno)
     except InputDecodeError as exc:
         return exc
-    return InputDecodeError(f"{name}:{lineno}: not valid UTF-8 (re-encode the file as UTF-8)")
+    return InputDecodeError(f"{name}: not valid UTF-8 (re-encode the file as UTF-8)")
 
 
 def iter_chunks(path: str, fmt: Optional[str] = None, chunk_rows: int = 1000,
@@ -97,14 +81,7 @@ def _line_chunks(path: str, name: str, fmt: str, chunk_rows: int) -> Iterator["p
             else:
                 if not line.strip():
                     continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputDecodeError(f"{name}:{lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-                if not isinstance(record, dict):
-                    raise InputDecodeError(
-                        f"{name}:{lineno}: expected a JSON object, got {type(record).__name__}")
-                rows.append(record)
+                rows.append(parse_jsonl_line(line, name, lineno))
             if len(rows) == chunk_rows:
                 yield _frame(rows, fmt)
                 rows = []
@@ -155,7 +132,8 @@ def _parquet_chunks(path: str, name: str, chunk_rows: int) -> Iterator["pd.DataF
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    source = io.BytesIO(sys.stdin.buffer.read()) if path == "-" else _checked(path)
+    check_input_file(path)
+    source = io.BytesIO(sys.stdin.buffer.read()) if path == "-" else path
     try:
         parquet = pq.ParquetFile(source)
         batches = parquet.iter_batches(batch_size=chunk_rows)
@@ -163,11 +141,6 @@ def _parquet_chunks(path: str, name: str, chunk_rows: int) -> Iterator["pd.DataF
             yield pa.Table.from_batches([batch]).to_pandas()
     except (pa.ArrowException, OSError) as exc:
         raise InputDecodeError(f"{name}: not a readable Parquet file: {exc}") from None
-
-
-def _checked(path: str) -> str:
-    _open_binary(path).close()
-    return path
 
 
 def count_rows(path: str, fmt: Optional[str] = None) -> Optional[int]:

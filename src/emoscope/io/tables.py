@@ -42,15 +42,31 @@ def detect_format(path: str, explicit: Optional[str], table: dict, role: str) ->
     return table[suffix]
 
 
-def _read_bytes(path: str) -> bytes:
+def check_input_file(path: str) -> None:
+    """Raise :class:`InputNotFoundError` unless ``path`` is ``-`` or an existing file."""
     if path == "-":
-        return sys.stdin.buffer.read()
+        return
     p = Path(path)
     if not p.exists():
         raise InputNotFoundError(f"{path}: no such file")
     if p.is_dir():
         raise InputNotFoundError(f"{path}: is a folder, not a file")
-    return p.read_bytes()
+
+
+def _read_bytes(path: str) -> bytes:
+    check_input_file(path)
+    return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+
+
+def parse_jsonl_line(line: str, name: str, lineno: int) -> dict:
+    """One JSON Lines record; errors name file, line and column."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputDecodeError(f"{name}:{lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(record, dict):
+        raise InputDecodeError(f"{name}:{lineno}: expected a JSON object, got {type(record).__name__}")
+    return record
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -84,15 +100,8 @@ def read_table(path: str, fmt: Optional[str] = None) -> "pd.DataFrame":
     if fmt == "jsonl":
         records = []
         for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputDecodeError(f"{name}:{lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-            if not isinstance(record, dict):
-                raise InputDecodeError(f"{name}:{lineno}: expected a JSON object, got {type(record).__name__}")
-            records.append(record)
+            if line.strip():
+                records.append(parse_jsonl_line(line, name, lineno))
         return pd.DataFrame.from_records(records)
     try:
         return pd.read_csv(io.StringIO(text), sep="\t" if fmt == "tsv" else ",", dtype=str,
@@ -143,19 +152,20 @@ def write_table(frame: "pd.DataFrame", path: str, fmt: Optional[str] = None) -> 
     if path == "-":
         if fmt == "parquet":
             raise UnsupportedFormatError("Parquet cannot be written to standard output; give --output FILE")
-        _write(frame, sys.stdout, fmt)
+        write_rows(frame, sys.stdout, fmt)
         return
     with atomic_path(path) as temp:
         if fmt == "parquet":
             frame.to_parquet(temp, index=False)
         else:
             with open(temp, "w", encoding="utf-8", newline="") as handle:
-                _write(frame, handle, fmt)
+                write_rows(frame, handle, fmt)
 
 
-def _write(frame: "pd.DataFrame", handle, fmt: str) -> None:
+def write_rows(frame: "pd.DataFrame", handle, fmt: str, header: bool = True) -> None:
+    """Write a frame's rows as CSV (with or without the header line) or JSON Lines to a handle."""
     if fmt == "csv":
-        frame.to_csv(handle, index=False)
+        frame.to_csv(handle, index=False, header=header)
     else:
         for record in frame.to_dict(orient="records"):
             handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

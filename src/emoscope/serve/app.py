@@ -34,8 +34,8 @@ SETTINGS_ENV = "EMOSCOPE_SERVE_SETTINGS"
 class ServeSettings:
     model: Optional[str] = None
     num_threads: Optional[int] = None
-    # A micro-batch is sorted by length and run in sub-batches this large: on a 2-core CPU,
-    # padding a mixed batch of 32 to its longest text costs more than the larger batch saves.
+    # Texts per model run inside a micro-batch.  1 keeps a client's result independent of other
+    # clients' texts (int8 activation scales are per run; see DEFAULT_BATCH_SIZE in model.py).
     model_batch_size: int = 1
     max_texts: int = 64
     max_chars: int = 10_000
