@@ -125,3 +125,56 @@ def test_plot_opens_in_headless_chromium_with_one_line_per_speaker(meld_sample, 
     assert names == speakers  # one emotion line per speaker
     assert drawn == 2 * len(speakers)  # and one sentiment line each
     assert errors == []
+
+
+# -- the context-aware turn model ----------------------------------------------------------------
+MELD_DIR = DATASETS / "meld"
+
+
+@pytest.mark.skipif(not (MELD_DIR / "test_sent_emo.csv").is_file(), reason="MELD not found")
+def test_evaluate_meld_reproduces_the_context_model_card(cli):
+    from emoscope.card import read_model_card
+    from emoscope.model import shipped_model_dir
+
+    card = read_model_card(shipped_model_dir("meld-context-minilm"))["metrics"]
+    result = cli("evaluate", "--dataset", "meld", "--data", MELD_DIR, "--split", "test", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    measured = json.loads(result.stdout)
+    assert measured["n_turns"] == 2610 and measured["context_turns"] == 3
+    assert round(measured["weighted_f1"], 4) == card["test_weighted_f1"]
+    assert round(measured["weighted_f1_no_context"], 4) == card["test_weighted_f1_no_context"]
+    assert measured["weighted_f1"] >= 0.60
+
+
+def test_the_turn_emotion_reads_the_preceding_turns():
+    from emoscope.dialogue.model import ContextEmotionModel
+
+    model = ContextEmotionModel.load()
+    speakers = ["Ann", "Bob", "Ann", "Bob"]
+    scores_alone = model.turn_scores(speakers[-1:], ["Okay."])
+    quarrel = ["You lied to me again!", "I didn't mean to.", "Get out of my house, now!", "Okay."]
+    news = ["We got the apartment!", "No way, really?", "Yes! We move in next week!", "Okay."]
+    after_quarrel = model.turn_scores(speakers, quarrel)[-1]
+    after_news = model.turn_scores(speakers, news)[-1]
+    assert not (after_quarrel == after_news).all() and not (after_quarrel == scores_alone[0]).all()
+    # the same words are read differently after a quarrel and after good news
+    labels = model.labels
+    assert after_quarrel[labels.index("anger")] + after_quarrel[labels.index("sadness")] > \
+        after_news[labels.index("anger")] + after_news[labels.index("sadness")]
+    assert after_news[labels.index("joy")] > after_quarrel[labels.index("joy")]
+
+
+def test_no_context_flag_and_emotion_source(meld_sample):
+    with_context = json.loads(run_cli("dialogue", meld_sample, "--json").stdout)
+    without = json.loads(run_cli("dialogue", meld_sample, "--json", "--no-context").stdout)
+    assert with_context["dialogues"][0]["emotion_source"] == "meld-context-minilm"
+    assert without["dialogues"][0]["emotion_source"] == "ekman rollup (no context)"
+
+
+def test_context_inputs_put_the_turn_first_then_the_nearest_earlier_turns():
+    from emoscope.dialogue.context import contextual_inputs
+
+    out = contextual_inputs(["A", "B", "A", "B"], ["hi", "yo \u00e2\u20ac\u2122kay", "bye", "ok"], 2)
+    assert out == ["A: hi", "B: yo 'kay [SEP] A: hi", "A: bye [SEP] B: yo 'kay | A: hi",
+                   "B: ok [SEP] A: bye | B: yo 'kay"]
+    assert contextual_inputs(["A", "B"], ["hi", "yo"], 0) == ["A: hi", "B: yo"]

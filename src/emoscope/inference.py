@@ -32,12 +32,14 @@ class OnnxTextEncoder:
     Texts longer than ``max_tokens`` (special tokens included) are cut into windows of at most
     ``max_tokens`` that start every ``stride`` tokens, so consecutive windows overlap by
     ``max_tokens - 2 - stride`` word pieces.  Windows are sorted by length and run in batches of
-    ``batch_size`` so that each batch pads only to its own longest window.
+    ``batch_size`` so that each batch pads only to its own longest window.  With
+    ``truncate=True`` only the first window of each text is kept (for inputs whose start matters
+    most, such as a dialogue turn followed by its context).
     """
 
     def __init__(self, model_path: str | Path, tokenizer_path: str | Path, *,
                  max_tokens: int = 128, stride: int = 96, batch_size: int = 32,
-                 num_threads: Optional[int] = None):
+                 num_threads: Optional[int] = None, truncate: bool = False):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -63,6 +65,7 @@ class OnnxTextEncoder:
         self.max_tokens = max_tokens
         self.stride = stride
         self.batch_size = batch_size
+        self.truncate = truncate
 
     def _special_id(self, token: str) -> int:
         token_id = self.tokenizer.token_to_id(token)
@@ -81,7 +84,9 @@ class OnnxTextEncoder:
             offsets = encoding.offsets
             starts = range(0, max(len(ids) - body, 0) + 1, self.stride) if ids else [0]
             starts = list(starts)
-            if ids and starts[-1] + body < len(ids):
+            if self.truncate:
+                starts = starts[:1]
+            elif ids and starts[-1] + body < len(ids):
                 starts.append(len(ids) - body)
             text_spans = []
             for start in starts:
@@ -95,10 +100,11 @@ class OnnxTextEncoder:
             spans.append(text_spans)
         return windows, np.asarray(owners, dtype=np.int64), spans
 
-    def run_windows(self, windows: Sequence[np.ndarray]) -> np.ndarray:
-        """Logits for each window, in the given order."""
+    def run_windows(self, windows: Sequence[np.ndarray], output: str = "logits") -> np.ndarray:
+        """The graph's ``output`` (logits, or the pooled embedding) for each window, in order."""
         if not windows:
-            return np.zeros((0, self.session.get_outputs()[0].shape[-1] or 0), dtype=np.float32)
+            shape = next(o.shape for o in self.session.get_outputs() if o.name == output)
+            return np.zeros((0, shape[-1] if isinstance(shape[-1], int) else 0), dtype=np.float32)
         order = np.argsort([len(w) for w in windows], kind="stable")
         out: Optional[np.ndarray] = None
         for begin in range(0, len(order), self.batch_size):
@@ -112,12 +118,12 @@ class OnnxTextEncoder:
             feeds = {"input_ids": input_ids, "attention_mask": mask}
             if "token_type_ids" in self.input_names:
                 feeds["token_type_ids"] = np.zeros_like(input_ids)
-            logits = self.session.run(["logits"], feeds)[0]
+            logits = self.session.run([output], feeds)[0]
             if out is None:
                 out = np.empty((len(windows), logits.shape[1]), dtype=np.float32)
             out[chunk] = logits
         return out
 
-    def run(self, texts: Sequence[str]) -> WindowBatchOutput:
+    def run(self, texts: Sequence[str], output: str = "logits") -> WindowBatchOutput:
         windows, owners, _ = self.windows(texts)
-        return WindowBatchOutput(self.run_windows(windows), owners)
+        return WindowBatchOutput(self.run_windows(windows, output), owners)

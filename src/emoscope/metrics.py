@@ -8,15 +8,17 @@ from typing import Sequence
 import numpy as np
 
 
-def decide(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def decide(scores: np.ndarray, thresholds: np.ndarray, at_least_one: bool = True) -> np.ndarray:
     """Labels predicted for each row: every score at or above its label's threshold.
 
-    A row where no label reaches its threshold gets the single label whose score is highest
-    relative to its threshold, so every text receives at least one label (as every GoEmotions
-    example has at least one).
+    With ``at_least_one`` a row where no label reaches its threshold gets the single label whose
+    score is highest relative to its threshold, so every text receives at least one label (as
+    every GoEmotions example has at least one).
     """
     scores = np.atleast_2d(scores)
     predicted = scores >= thresholds[None, :]
+    if not at_least_one:
+        return predicted
     empty = ~predicted.any(axis=1)
     if empty.any():
         ratio = scores[empty] / np.maximum(thresholds[None, :], 1e-6)
@@ -92,3 +94,15 @@ def tune_thresholds(gold: np.ndarray, scores: np.ndarray,
         _, _, f1 = _prf(tp, fp, fn)
         out[j] = grid[int(np.argmax(f1))]
     return out
+
+
+def weighted_f1(gold: np.ndarray, predicted: np.ndarray, n_labels: int) -> float:
+    """F1 per class averaged with the classes' support as weights (MELD's reported metric)."""
+    return float(sum(np.sum(gold == c) * class_f1(gold, predicted, c) for c in range(n_labels))
+                 / max(len(gold), 1))
+
+
+def class_f1(gold: np.ndarray, predicted: np.ndarray, c: int) -> float:
+    tp = np.sum((gold == c) & (predicted == c))
+    denom = np.sum(gold == c) + np.sum(predicted == c)
+    return float(2 * tp / denom) if denom else 0.0

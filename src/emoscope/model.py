@@ -15,7 +15,7 @@ from .errors import ModelLoadError
 from .inference import OnnxTextEncoder, sigmoid
 from .lexical import LexicalHead
 from .metrics import decide
-from .taxonomy import Rollup, load_rollup
+from .taxonomy import Rollup, default_rollups, load_rollup
 
 DEFAULT_MODEL = "goemotions-minilm"
 CONFIG_FILE = "config.json"
@@ -26,6 +26,12 @@ NEUTRAL = "neutral"
 # run of several texts each text's scores depend on its neighbours (benchmarks/batch_size.py
 # measured 7% of texts changing labels).  Alone, a text always gets the same result.
 DEFAULT_BATCH_SIZE = 1
+MULTI_LABEL = "multi-label-classification"
+SINGLE_LABEL = "single-label-classification"
+REGRESSION = "regression"
+# Tasks whose outputs are per-label sigmoid scores decided by thresholds (a dialogue context
+# model is one, read through emoscope.dialogue).
+SIGMOID_TASKS = (MULTI_LABEL, "dialogue-turn-classification")
 
 RollupSpec = Union[str, Path, Mapping, Rollup]
 
@@ -51,8 +57,10 @@ class EmotionResult:
     """What the model says about one text.
 
     ``labels`` are the predicted emotions (every score at or above its per-label threshold, or the
-    best one if none is); ``scores`` holds a probability for each of the model's labels.
-    ``empty`` is True for an empty or whitespace-only text, which is reported as neutral.
+    best one if none is; for a single-label model, the best one); ``scores`` holds a probability
+    for each of the model's labels.  ``values`` holds the outputs of a regression model (e.g.
+    ``{"V": 3.2, "A": 2.9}``).  ``empty`` is True for an empty or whitespace-only text, which is
+    reported as neutral.
     """
 
     text: str
@@ -60,6 +68,7 @@ class EmotionResult:
     scores: dict[str, float]
     empty: bool = False
     windows: int = 1
+    values: dict = field(default_factory=dict)
     _rollups: dict = field(default_factory=dict, repr=False, compare=False)
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
@@ -87,9 +96,14 @@ class EmotionResult:
             self._rollups[key] = result
         return result
 
-    def to_dict(self, rollups: Sequence[RollupSpec] = ("ekman", "sentiment")) -> dict:
+    def to_dict(self, rollups: Optional[Sequence[RollupSpec]] = None) -> dict:
+        """A JSON-ready dict; ``rollups`` default to the built-ins that apply to the labels."""
+        if rollups is None:
+            rollups = default_rollups(list(self.scores))
         out = {"text": self.text, "labels": list(self.labels),
                "scores": {k: round(v, 6) for k, v in self.scores.items()}, "empty": self.empty}
+        if self.values:
+            out["values"] = {k: round(v, 6) for k, v in self.values.items()}
         for spec in rollups:
             r = self.rollup(spec)
             out[r.name] = {"labels": list(r.labels),
@@ -105,6 +119,18 @@ class ComponentScores:
     lexical: Optional[np.ndarray]
     empty: np.ndarray
     windows: np.ndarray
+
+
+def mean_over_windows(values: np.ndarray, owners: np.ndarray, n_texts: int) -> np.ndarray:
+    """Average window outputs into one row per text (regression and single-label models)."""
+    out = np.zeros((n_texts, values.shape[1]), dtype=np.float32)
+    np.add.at(out, owners, values)
+    return out / np.maximum(np.bincount(owners, minlength=n_texts), 1)[:, None]
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def combine_windows(probs: np.ndarray, owners: np.ndarray, n_texts: int,
@@ -140,6 +166,7 @@ class EmotionModel:
         self.encoder = encoder
         self.lexical = lexical
         self.encoder_weight = float(config.get("encoder_weight", 1.0)) if lexical else 1.0
+        self.task = config.get("task", MULTI_LABEL)
         self._neutral_index = labels.index(NEUTRAL) if NEUTRAL in labels else None
 
     # -- loading and saving -------------------------------------------------------------
@@ -162,6 +189,9 @@ class EmotionModel:
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelLoadError(f"{directory}: cannot read model files: {exc}") from exc
         thresholds = np.array([threshold_map.get(label, 0.5) for label in labels], dtype=np.float32)
+        task = config.get("task", MULTI_LABEL)
+        if task not in (*SIGMOID_TASKS, SINGLE_LABEL, REGRESSION):
+            raise ModelLoadError(f"{directory}: unknown task {task!r} in {CONFIG_FILE}")
         encoder = OnnxTextEncoder(
             directory / config.get("onnx_file", "model.onnx"),
             directory / config.get("tokenizer_file", "tokenizer.json"),
@@ -169,6 +199,7 @@ class EmotionModel:
             stride=int(config.get("stride", 96)),
             batch_size=int(batch_size or config.get("batch_size", DEFAULT_BATCH_SIZE)),
             num_threads=num_threads,
+            truncate=config.get("long_texts") == "truncate",
         )
         lexical = LexicalHead.load(directory) if config.get("lexical") else None
         return cls(directory, config, labels, thresholds, encoder, lexical)
@@ -202,8 +233,13 @@ class EmotionModel:
         if len(keep):
             kept = [texts[i] for i in keep]
             output = self.encoder.run(kept)
-            encoder[keep] = combine_windows(sigmoid(output.logits), output.owners, len(kept),
-                                            self._neutral_index)
+            if self.task == REGRESSION:
+                encoder[keep] = mean_over_windows(output.logits, output.owners, len(kept))
+            elif self.task == SINGLE_LABEL:
+                encoder[keep] = mean_over_windows(softmax(output.logits), output.owners, len(kept))
+            else:
+                encoder[keep] = combine_windows(sigmoid(output.logits), output.owners, len(kept),
+                                                self._neutral_index)
             windows[keep] = np.bincount(output.owners, minlength=len(kept))
         if self.lexical is not None:
             lexical = np.zeros_like(encoder)
@@ -215,19 +251,35 @@ class EmotionModel:
         weight = self.encoder_weight if encoder_weight is None else encoder_weight
         scores = parts.encoder if parts.lexical is None else (
             weight * parts.encoder + (1.0 - weight) * parts.lexical)
-        if parts.empty.any():
+        if parts.empty.any() and self.task != REGRESSION:
             scores[parts.empty] = 0.0
             if self._neutral_index is not None:
                 scores[parts.empty, self._neutral_index] = 1.0
         return scores
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """(n_texts, n_labels) probabilities, columns in :attr:`labels` order."""
+        """(n_texts, n_labels) probabilities, columns in :attr:`labels` order (for a regression
+        model: the predicted values, one column per target)."""
         return self.blend(self.component_scores(_as_list(texts)))
+
+    def decide(self, scores: np.ndarray) -> np.ndarray:
+        """Label decisions for score rows: thresholds (multi-label) or the best label (single-label).
+
+        A multi-label model whose training data gave every text a label (GoEmotions, where
+        ``neutral`` is a label) gives each text at least one: its best relative to its threshold.
+        A model trained on data where some texts have none (config ``at_least_one_label: false``)
+        may predict none."""
+        if self.task == REGRESSION:
+            raise TypeError(f"model {self.name!r} is a regression model: it predicts values, not labels")
+        if self.task == SINGLE_LABEL:
+            out = np.zeros(scores.shape, dtype=bool)
+            out[np.arange(len(scores)), scores.argmax(axis=1)] = True
+            return out
+        return decide(scores, self.thresholds, self.config.get("at_least_one_label", True))
 
     def predict_labels(self, texts: Sequence[str]) -> np.ndarray:
         """(n_texts, n_labels) booleans: the label decisions of :meth:`predict`."""
-        return decide(self.predict_proba(texts), self.thresholds)
+        return self.decide(self.predict_proba(texts))
 
     @overload
     def predict(self, texts: str) -> EmotionResult: ...
@@ -240,7 +292,13 @@ class EmotionModel:
         batch = _as_list(texts)
         parts = self.component_scores(batch)
         scores = self.blend(parts)
-        decided = decide(scores, self.thresholds)
+        if self.task == REGRESSION:
+            results = [EmotionResult(text=text, labels=(), scores={}, empty=bool(is_empty),
+                                     windows=int(n_windows),
+                                     values={t: float(v) for t, v in zip(self.labels, row)})
+                       for text, row, is_empty, n_windows in zip(batch, scores, parts.empty, parts.windows)]
+            return results[0] if single else results
+        decided = self.decide(scores)
         results = [
             EmotionResult(
                 text=text,
@@ -256,24 +314,31 @@ class EmotionModel:
         return results[0] if single else results
 
     def annotate(self, frame, text_column: str = "text", *,
-                 rollups: Sequence[RollupSpec] = ("ekman", "sentiment"),
+                 rollups: Optional[Sequence[RollupSpec]] = None,
                  scores: bool = True, prefix: str = ""):
         """Return a copy of a pandas DataFrame with emotion columns added beside its own.
 
         Adds ``{prefix}emotions`` (predicted labels joined by ``;``), ``{prefix}top_emotion``,
-        one ``{prefix}<rollup>`` column per rollup and, with ``scores=True``, a
-        ``{prefix}score_<label>`` column per label.
+        one ``{prefix}<rollup>`` column per rollup (default: ekman and sentiment when the model
+        has the GoEmotions labels) and, with ``scores=True``, a ``{prefix}score_<label>`` column
+        per label; a regression model adds ``{prefix}value_<target>`` columns.
         """
         from .batch import annotate_chunk
 
+        if rollups is None:
+            rollups = default_rollups(self.labels)
         return annotate_chunk(self, frame, text_column, "DataFrame", rollups, scores, prefix)
 
-    def analyze_dialogue(self, turns, dialogue_id: str = "1"):
+    def analyze_dialogue(self, turns, dialogue_id: str = "1", context_model=None):
         """Label each turn of a dialogue (``Turn`` objects, dicts with ``speaker`` and ``text``,
-        or a :class:`~emoscope.dialogue.Dialogue`) and compute its emotion dynamics."""
+        or a :class:`~emoscope.dialogue.Dialogue`) and compute its emotion dynamics.
+
+        Each turn's emotion comes from the context-aware dialogue model (``context_model``: the
+        shipped one by default, a directory, or ``False`` for this model's Ekman rollup of the
+        turn alone); its fine-grained labels come from this model."""
         from .dialogue.analysis import analyze_dialogue
 
-        return analyze_dialogue(self, turns, dialogue_id)
+        return analyze_dialogue(self, turns, dialogue_id, context_model)
 
     def __repr__(self) -> str:
         return f"EmotionModel(name={self.name!r}, labels={len(self.labels)}, directory='{self.directory}')"

@@ -45,24 +45,27 @@ def _column_types(model, rollups: Sequence, scores: bool, prefix: str) -> dict:
 
 
 def annotate(df, text_col: str = "text", *, model: Optional[str] = None,
-             rollups: Sequence[str] = ("ekman", "sentiment"), scores: bool = True, prefix: str = "",
+             rollups: Optional[Sequence[str]] = None, scores: bool = True, prefix: str = "",
              num_threads: int = 1):
     """Return ``df`` with emotion columns appended (as ``emoscope analyze`` writes them).
 
-    ``rollups`` are built-in names or paths to mapping files readable on the workers;
+    ``rollups`` are built-in names or paths to mapping files readable on the workers (default:
+    ekman and sentiment when the model has the GoEmotions labels);
     ``num_threads`` is the ONNX threads per Python worker (Spark already runs one worker per core).
     Input columns with the same names as added ones are replaced.  A null text counts as empty.
     """
     from pyspark.sql.types import StructField, StructType
 
     from .model import EmotionModel
-    from .taxonomy import load_rollup
+    from .taxonomy import default_rollups, load_rollup
 
     if text_col not in df.columns:
         raise UnknownColumnError(f"no column {text_col!r}; columns are: {', '.join(df.columns)}")
-    for spec in rollups:
-        load_rollup(spec)  # fail on the driver, not in every task
     driver_model = EmotionModel.load(model, num_threads=1)
+    if rollups is None:
+        rollups = default_rollups(driver_model.labels)
+    for spec in rollups:
+        load_rollup(spec).check_labels(driver_model.labels)  # fail on the driver, not in every task
     added = _column_types(driver_model, rollups, scores, prefix)
     kept = [f for f in df.schema.fields if f.name not in added]
     schema = StructType(kept + [StructField(name, kind, True) for name, kind in added.items()])

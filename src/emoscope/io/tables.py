@@ -140,6 +140,9 @@ def annotation_columns(results, rollups: Sequence = ("ekman", "sentiment"), scor
         name = rolled[0].name if rolled else str(spec)
         columns[f"{prefix}{name}"] = [";".join(x.labels) for x in rolled]
     columns[f"{prefix}empty_text"] = [r.empty for r in results]
+    if results and results[0].values:  # a regression model
+        for name in results[0].values:
+            columns[f"{prefix}value_{name}"] = [round(r.values[name], 6) for r in results]
     if scores and results:
         for label in results[0].scores:
             columns[f"{prefix}score_{label}"] = [round(r.scores[label], 6) for r in results]

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import EmoscopeError
-from ..taxonomy import BUILTIN_ROLLUPS, load_rollup
+from ..taxonomy import BUILTIN_ROLLUPS, default_rollups, load_rollup
 from .batching import MicroBatcher
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -106,9 +106,9 @@ class AnalyzeRequest(BaseModel):
     ]})
 
     texts: list[str] = Field(..., min_length=1, description="Texts to analyse.")
-    rollups: list[RollupField] = Field(
-        default_factory=lambda: ["ekman", "sentiment"],
-        description="Built-in rollup names (ekman, sentiment) or inline mappings {category: [labels]}.")
+    rollups: Optional[list[RollupField]] = Field(
+        None, description="Built-in rollup names (ekman, sentiment) or inline mappings {category: [labels]}; "
+                          "default: ekman and sentiment when the model has the GoEmotions labels.")
     top_k: int = Field(5, ge=1, le=100, description="How many top labels to list per text.")
     scores: bool = Field(True, description="Include a score for every label.")
     explain: bool = Field(False, description="Word-level evidence (only models that support it).")
@@ -187,7 +187,7 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
             raise APIError(422, "explain_unsupported",
                            f"model {model.name!r} does not provide word-level evidence")
         rollups = []
-        for spec in body.rollups:
+        for spec in default_rollups(model.labels) if body.rollups is None else body.rollups:
             if isinstance(spec, str) and spec not in BUILTIN_ROLLUPS:
                 raise APIError(422, "unknown_rollup",
                                f"unknown rollup {spec!r}; use {', '.join(BUILTIN_ROLLUPS)} or a mapping")

@@ -150,3 +150,11 @@ def load_rollup(spec: Union[str, Path, Mapping, Rollup]) -> Rollup:
             raise
         raise TaxonomyError(f"{path}: not a valid rollup file: {exc}") from exc
     return _from_mapping(path.stem, data)
+
+
+def default_rollups(labels: Sequence[str]) -> list[str]:
+    """The built-in rollups that apply to a model's labels (both for the GoEmotions labels, none
+    for a model trained on its own label set)."""
+    known = set(labels)
+    return [name for name in BUILTIN_ROLLUPS
+            if {f for members in load_rollup(name).mapping.values() for f in members} <= known]

@@ -20,8 +20,8 @@ from ..lexical import LexicalHead
 from ..metrics import decide, multilabel_report, tune_thresholds
 from ..model import CONFIG_FILE, DEFAULT_BATCH_SIZE, LABELS_FILE, THRESHOLDS_FILE, EmotionModel
 from .arguments import TrainingArguments
-from .export import export_onnx, optimize_onnx, quantize_onnx
-from .trainer import fine_tune
+from .export import export_checkpoint
+from .trainer import fine_tune_or_reuse
 
 INFERENCE_NOTE = ("one text per model run (batch size 1), so a text's scores never depend on the "
                   "texts processed beside it; all metrics are measured this way")
@@ -59,7 +59,8 @@ def select_blend(model: EmotionModel, parts, gold: np.ndarray, grid):
     for weight in grid if parts.lexical is not None else [1.0]:
         scores = model.blend(parts, weight)
         thresholds = tune_thresholds(gold, scores)
-        f1 = multilabel_report(gold, decide(scores, thresholds), model.labels).macro_f1
+        predicted = decide(scores, thresholds, model.config.get("at_least_one_label", True))
+        f1 = multilabel_report(gold, predicted, model.labels).macro_f1
         if best is None or f1 > best[2] + 1e-9:
             best = (float(weight), thresholds, f1)
     return best
@@ -99,33 +100,12 @@ def train_goemotions(data_dir: Path, out_dir: Path, args: TrainingArguments,
             split.texts, split.targets = split.texts[:args.max_eval_samples], split.targets[:args.max_eval_samples]
     labels = train.labels
 
-    from transformers import AutoConfig
-
-    from .modeling import BertForMeanPooledClassification
-
     checkpoint = out_dir / CHECKPOINT
-    state_file = checkpoint / "training_state.json"
-    if state_file.is_file() and json.loads(state_file.read_text())["args"] == args.to_dict():
-        progress(f"reusing the finished fine-tuning in {checkpoint}")
-        model = BertForMeanPooledClassification.from_pretrained(checkpoint)
-        train_info = json.loads(state_file.read_text())["info"]
-    else:
-        progress(f"fine-tuning on {len(train.texts)} texts for {args.epochs} epochs")
-        model, train_info = fine_tune(train.texts, train.targets, labels, args, progress)
-        model.save_pretrained(checkpoint)
-        shutil.copyfile(Path(train_info["base_model"]) / "tokenizer.json", checkpoint / "tokenizer.json")
-        for name in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
-            if (Path(train_info["base_model"]) / name).is_file():
-                shutil.copyfile(Path(train_info["base_model"]) / name, checkpoint / name)
-        state_file.write_text(json.dumps({"args": args.to_dict(), "info": train_info}, indent=2))
+    model, train_info = fine_tune_or_reuse(checkpoint, train.texts, train.targets, labels, args,
+                                           progress)
     tokenizer_path = checkpoint / "tokenizer.json"
-    base_config = AutoConfig.from_pretrained(checkpoint)
-
     progress("exporting to ONNX, optimising and quantizing")
-    raw = export_onnx(model, work / "model_raw.onnx")
-    fp32 = optimize_onnx(raw, work / "model_fp32.onnx", base_config.num_attention_heads,
-                         base_config.hidden_size)
-    int8 = quantize_onnx(fp32, work / "model_int8.onnx")
+    fp32, int8 = export_checkpoint(model, checkpoint, work)
 
     progress("fitting the TF-IDF logistic-regression head")
     lexical = fit_lexical_head(train.texts, train.targets, args)

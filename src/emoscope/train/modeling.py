@@ -10,7 +10,8 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 class BertForMeanPooledClassification(BertPreTrainedModel):
     """BERT encoder, mean pooling over tokens (as the sentence-transformers base was trained),
-    dropout and a linear multi-label head.  Loadable by ``transformers.pipeline``."""
+    dropout and a linear head: multi-label (BCE, the default), single-label (cross-entropy) or
+    regression (MSE) after ``config.problem_type``.  Loadable by ``transformers.pipeline``."""
 
     def __init__(self, config):
         super().__init__(config)
@@ -31,7 +32,12 @@ class BertForMeanPooledClassification(BertPreTrainedModel):
         logits = self.classifier(self.dropout(self.pooled(input_ids, attention_mask)))
         loss = None
         if labels is not None:
-            loss = nn.functional.binary_cross_entropy_with_logits(logits, labels.float())
+            if self.config.problem_type == "single_label_classification":  # labels: one-hot rows
+                loss = nn.functional.cross_entropy(logits, labels.float().argmax(dim=1))
+            elif self.config.problem_type == "regression":  # labels: standardised targets
+                loss = nn.functional.mse_loss(logits, labels.float())
+            else:
+                loss = nn.functional.binary_cross_entropy_with_logits(logits, labels.float())
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
+import shutil
 import time
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -72,8 +74,12 @@ def pad(ids: Sequence[Sequence[int]]):
 
 
 def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
-              args: TrainingArguments, progress: Optional[Callable[[str], None]] = None):
-    """Fine-tune the base encoder with a mean-pooled multi-label head; returns (model, info)."""
+              args: TrainingArguments, progress: Optional[Callable[[str], None]] = None,
+              problem_type: str = "multi_label_classification"):
+    """Fine-tune the base encoder with a mean-pooled head; returns (model, info).
+
+    ``problem_type``: ``multi_label_classification`` (targets 0/1 per label),
+    ``single_label_classification`` (one-hot rows) or ``regression`` (real targets)."""
     import torch
     from transformers import AutoConfig, get_linear_schedule_with_warmup
 
@@ -87,9 +93,12 @@ def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
     config = AutoConfig.from_pretrained(base, num_labels=len(labels),
                                         id2label=dict(enumerate(labels)),
                                         label2id={l: i for i, l in enumerate(labels)},
-                                        problem_type="multi_label_classification")
+                                        problem_type=problem_type)
     config._attn_implementation = "eager"  # exports to a graph onnxruntime runs fast
-    model = BertForMeanPooledClassification.from_pretrained(base, config=config).to(device)
+    # The base may carry another task's head (e.g. the GoEmotions model as the base of the
+    # dialogue model): keep its encoder and start a new head of the right size.
+    model = BertForMeanPooledClassification.from_pretrained(
+        base, config=config, ignore_mismatched_sizes=True).to(device)
 
     encoded = tokenize(base / "tokenizer.json", texts, args.max_length)
     lengths = [len(x) for x in encoded]
@@ -132,3 +141,32 @@ def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
     info = {"steps": total_steps, "device": str(device), "base_model": str(base),
             "train_seconds": round(time.perf_counter() - started, 1)}
     return model.to("cpu"), info
+
+
+def fine_tune_or_reuse(checkpoint: Path, texts: Sequence[str], targets: np.ndarray,
+                       labels: Sequence[str], args: TrainingArguments,
+                       progress: Callable[[str], None], recipe: Optional[dict] = None,
+                       problem_type: str = "multi_label_classification"):
+    """Fine-tune and save to ``checkpoint`` (with the base's tokenizer files), or reload it when
+    a finished run with the same arguments and ``recipe`` is already there.  Returns
+    (model, info)."""
+    from .modeling import BertForMeanPooledClassification
+
+    checkpoint = Path(checkpoint)
+    state_file = checkpoint / "training_state.json"
+    recipe = {**(recipe or {}), **({"problem_type": problem_type}
+                                   if problem_type != "multi_label_classification" else {})}
+    key = {"args": args.to_dict(), "recipe": recipe}
+    if state_file.is_file():
+        state = json.loads(state_file.read_text())
+        if {"args": state["args"], "recipe": state.get("recipe", {})} == key:
+            progress(f"reusing the finished fine-tuning in {checkpoint}")
+            return BertForMeanPooledClassification.from_pretrained(checkpoint), state["info"]
+    progress(f"fine-tuning on {len(texts)} texts for {args.epochs} epochs")
+    model, info = fine_tune(texts, targets, labels, args, progress, problem_type)
+    model.save_pretrained(checkpoint)
+    for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
+        if (Path(info["base_model"]) / name).is_file():
+            shutil.copyfile(Path(info["base_model"]) / name, checkpoint / name)
+    state_file.write_text(json.dumps({**key, "info": info}, indent=2))
+    return model, info
