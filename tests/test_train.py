@@ -100,10 +100,12 @@ def test_train_custom_single_label_with_eval_data(cli, tmp_path):
     frame.iloc[200:].to_csv(tmp_path / "held.csv", index=False)
     out = tmp_path / "single"
     result = cli("train", "custom", "--data", tmp_path / "train.csv", "--label-column", "feeling",
-                 "--eval-data", tmp_path / "held.csv", "--out", out, "--epochs", "0.1", "--threads", "2")
+                 "--eval-data", tmp_path / "held.csv", "--out", out, "--epochs", "0.1", "--threads", "2",
+                 "--refit")
     assert result.returncode == 0, result.stderr[-3000:]
     card = json.loads((out / "model_card.json").read_text())
     assert card["labels"] == emotions and card["metrics"]["eval_data"]["n_texts"] == 40
+    assert "refit" in card and (out / "checkpoint-refit" / "model.safetensors").is_file()
     from emoscope import EmotionModel
 
     model = EmotionModel.load(out)

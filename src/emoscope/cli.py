@@ -648,6 +648,7 @@ def train_custom_command(
     dev_fraction: float = typer.Option(0.1, min=0.01, max=0.5, help="Share of rows held out for dev (thresholds, int8 check) when not given by --split-column."),
     test_fraction: Optional[float] = typer.Option(None, min=0.0, max=0.5, help="Share of rows held out for test when there is no --split-column (default 0.1; 0 with --eval-data, which then serves as the test)."),
     eval_data: Optional[str] = typer.Option(None, help="A separate labelled file (same columns) to report metrics on, e.g. a dataset's official dev split."),
+    refit: bool = typer.Option(False, "--refit", help="After choosing thresholds, blend and int8/fp32 on dev, train once more on train + dev (about twice the time)."),
     epochs: float = typer.Option(6.0, help="Fine-tuning epochs."),
     learning_rate: float = typer.Option(1e-4),
     batch_size: int = typer.Option(16),
@@ -689,7 +690,7 @@ def train_custom_command(
             f"({', '.join(labelled.labels[:12])}{', ...' if len(labelled.labels) > 12 else ''}); "
             + ", ".join(f"{k} {len(v.texts)}" for k, v in labelled.splits.items())
             + (f"; {labelled.dropped_empty} rows without text dropped" if labelled.dropped_empty else ""))
-        recipe.train_custom(labelled, out, args, source=data, eval_data=held_out,
+        recipe.train_custom(labelled, out, args, source=data, eval_data=held_out, refit=refit,
                             eval_source=eval_data or "", progress=_progress, command=_command_line())
     except EmoscopeError as exc:
         _fail(exc)

@@ -41,10 +41,40 @@ def _fingerprint(data: LabelledData) -> str:
     return digest.hexdigest()[:16]
 
 
+def _fit(texts, targets, checkpoint: Path, work: Path, task: str, labels, args: TrainingArguments,
+         progress, fingerprint: str):
+    """Fine-tune (or reuse) into ``checkpoint``, export fp32 and int8 graphs into ``work`` and fit
+    the TF-IDF head (multi-label).  Returns (fp32, int8, lexical, info, (mean, std) or None)."""
+    work.mkdir(parents=True, exist_ok=True)
+    scale = None
+    if task == REGRESSION:
+        scale = targets.mean(axis=0), targets.std(axis=0)
+        targets = (targets - scale[0]) / scale[1]
+    model, info = fine_tune_or_reuse(checkpoint, texts, targets, labels, args, progress,
+                                     recipe={"task": task, "labels": labels, "data": fingerprint},
+                                     problem_type=PROBLEM_TYPES[task])
+    if task == REGRESSION:
+        import torch
+
+        with torch.no_grad():  # standardised -> the user's scale, inside the graph
+            std, mean = torch.tensor(scale[1]), torch.tensor(scale[0])
+            model.classifier.weight.mul_(std[:, None])
+            model.classifier.bias.mul_(std).add_(mean)
+    progress("exporting to ONNX, optimising and quantizing")
+    fp32, int8 = export_checkpoint(model, checkpoint, work)
+    lexical = fit_lexical_head(texts, targets, args) if task == MULTI_LABEL else None
+    return fp32, int8, lexical, info, scale
+
+
 def train_custom(data: LabelledData, out_dir: Path, args: TrainingArguments, *,
                  source: str, eval_data: Optional[LabelledData] = None, eval_source: str = "",
-                 progress: Callable[[str], None] = print, command: Optional[str] = None) -> dict:
-    """Train, choose, evaluate and write the model; returns the model card."""
+                 refit: bool = False, progress: Callable[[str], None] = print,
+                 command: Optional[str] = None) -> dict:
+    """Train, choose, evaluate and write the model; returns the model card.
+
+    With ``refit`` the choices made on dev (blend weight, thresholds, int8 or fp32) are kept and
+    the model is trained once more on train + dev, as scikit-learn's ``refit`` does; the card's
+    dev numbers are then those of the first model (the refitted one has seen dev)."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
     work = out_dir / "work"
@@ -53,27 +83,8 @@ def train_custom(data: LabelledData, out_dir: Path, args: TrainingArguments, *,
     train, dev = data.splits["train"], data.splits["dev"]
     if not len(dev.texts):
         raise ValueError("the dev split is empty; give a larger dev_fraction or dev rows")
-    targets = train.targets
-    mean = std = None
-    if task == REGRESSION:
-        mean, std = targets.mean(axis=0), targets.std(axis=0)
-        targets = (targets - mean) / std
-
-    model, info = fine_tune_or_reuse(
-        out_dir / CHECKPOINT, train.texts, targets, labels, args, progress,
-        recipe={"task": task, "labels": labels, "data": _fingerprint(data)},
-        problem_type=PROBLEM_TYPES[task])
-    if task == REGRESSION:
-        import torch
-
-        with torch.no_grad():  # standardised -> the user's scale, inside the graph
-            scale, shift = torch.tensor(std), torch.tensor(mean)
-            model.classifier.weight.mul_(scale[:, None])
-            model.classifier.bias.mul_(scale).add_(shift)
-
-    progress("exporting to ONNX, optimising and quantizing")
-    fp32, int8 = export_checkpoint(model, out_dir / CHECKPOINT, work)
-    lexical = fit_lexical_head(train.texts, train.targets, args) if task == MULTI_LABEL else None
+    fp32, int8, lexical, info, scale = _fit(train.texts, train.targets, out_dir / CHECKPOINT, work,
+                                            task, labels, args, progress, _fingerprint(data))
     extra = {"task": task, "max_tokens": 128}
     if task == MULTI_LABEL:  # may a text have no label? only if some training text has none
         extra["at_least_one_label"] = bool(train.targets.max(axis=1).min() > 0)
@@ -99,13 +110,21 @@ def train_custom(data: LabelledData, out_dir: Path, args: TrainingArguments, *,
     key = HEADLINE[task]
     quantized = variants["int8"]["dev"][key] >= variants["fp32"]["dev"][key] - args.quantize_tolerance
     chosen = variants["int8" if quantized else "fp32"]
-    write_model_files(out_dir, onnx_path=chosen["onnx"], tokenizer_path=out_dir / CHECKPOINT / "tokenizer.json",
+    checkpoint = out_dir / CHECKPOINT
+    if refit:
+        progress("refitting on train + dev with the choices made on dev")
+        checkpoint = out_dir / "checkpoint-refit"
+        fp32, int8, lexical, info, scale = _fit(
+            train.texts + dev.texts, np.concatenate([train.targets, dev.targets]), checkpoint,
+            work / "refit", task, labels, args, progress, _fingerprint(data) + "+dev")
+        chosen = {**chosen, "onnx": int8 if quantized else fp32}
+    write_model_files(out_dir, onnx_path=chosen["onnx"], tokenizer_path=checkpoint / "tokenizer.json",
                       labels=labels, thresholds=chosen["thresholds"], lexical=lexical,
                       encoder_weight=chosen["encoder_weight"],
                       extra_config={**extra, "name": out_dir.name, "quantized": quantized,
                                     "base_model": info["base_model"]})
     final = EmotionModel.load(out_dir, num_threads=args.num_threads)
-    metrics = {"dev": evaluate_labelled(final, dev.texts, dev.targets)}
+    metrics = {"dev": chosen["dev"] if refit else evaluate_labelled(final, dev.texts, dev.targets)}
     if len(data.splits["test"].texts):
         test = data.splits["test"]
         metrics["test"] = evaluate_labelled(final, test.texts, test.targets)
@@ -145,9 +164,12 @@ def train_custom(data: LabelledData, out_dir: Path, args: TrainingArguments, *,
         "metrics": metrics,
         "labels": labels,
     }
+    if refit:
+        card["refit"] = ("after the choices on dev, trained again on train + dev; the dev numbers "
+                         "are those of the model before the refit")
     if task == REGRESSION:
         card["target_scale"] = {t: {"train_mean": round(float(m), 4), "train_std": round(float(s), 4)}
-                                for t, m, s in zip(labels, mean, std)}
+                                for t, m, s in zip(labels, *scale)}
     write_model_card(out_dir, card)
     summary = ", ".join(f"{part} {key} {m[key]:.4f}" for part, m in metrics.items())
     progress(f"done in {wall:.0f}s: {summary}; model in {out_dir}")
