@@ -188,6 +188,12 @@ def test_evaluate_reproduces_the_model_card(cli, model, goemotions_dir, tmp_path
     assert abs(payload["macro_f1"] - card["metrics"]["test"]["macro_f1"]) <= 0.002
     assert abs(payload["rollups"]["ekman"]["macro_f1"] - card["metrics"]["test"]["rollups"]["ekman"]["macro_f1"]) <= 0.002
     assert len(payload["per_label"]) == 28
+    # calibrated confidence: ECE (15 bins, every label score) at most 0.02 and lower than before
+    calibration = card["calibration"]
+    assert payload["ece"] == pytest.approx(calibration["test_ece_after"], abs=1e-4)
+    assert payload["ece_uncalibrated"] == pytest.approx(calibration["test_ece_before"], abs=1e-4)
+    assert payload["ece"] <= 0.02 and payload["ece"] < payload["ece_uncalibrated"]
+    assert "expected calibration error" in result.stdout
 
 
 def test_evaluate_errors(cli, tmp_path):

@@ -114,6 +114,12 @@ def render_model_card(card: dict) -> str:
         f"{k} {v}" for k, v in card["components_test_macro_f1"].items()))
     out.append("- Quantization: " + ", ".join(
         f"{k} {v}" for k, v in card["quantization"].items() if k != "shipped"))
+    if card.get("calibration"):
+        c = card["calibration"]
+        out.append(f"- Calibration: {c['method']}. Expected calibration error ({c['bins']} bins, every "
+                   f"label score) on test **{c['test_ece_after']:.4f}**, before calibration "
+                   f"{c['test_ece_before']:.4f} (dev {c['dev_ece_after']:.4f} / {c['dev_ece_before']:.4f}); "
+                   f"command `{c['command']}`")
     out += ["", "### Per label", ""]
     out += _table([(s["label"], f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}",
                     s["support"]) for s in test["per_label"]],

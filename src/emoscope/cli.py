@@ -429,6 +429,9 @@ def _show_evaluation(result, title: str) -> None:
         table.add_row(s.label, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.support))
     console.print(table)
     console.print(f"[bold]macro-F1 {result.fine.macro_f1:.4f}[/]  micro-F1 {result.fine.micro_f1:.4f}")
+    if result.ece is not None:
+        before = f" (before calibration {result.ece_uncalibrated:.4f})" if result.ece_uncalibrated is not None else ""
+        console.print(f"expected calibration error (15 bins, every label score) {result.ece:.4f}{before}")
     for name, rolled in result.rollups.items():
         per = ", ".join(f"{s.label} {s.f1:.3f}" for s in rolled.per_label)
         console.print(f"[bold]{name}[/] macro-F1 {rolled.macro_f1:.4f}  micro-F1 {rolled.micro_f1:.4f}  [dim]({per})[/]")
@@ -595,6 +598,23 @@ def train_meld_command(
     try:
         recipe.train_meld(data, out, args, context_turns=context_turns, progress=_progress,
                           command=_command_line())
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+@train_app.command("calibrate")
+def calibrate_command(
+    data: Path = typer.Option(..., help="Folder holding GoEmotions dev.tsv, test.tsv and labels.txt."),
+    model: Path = typer.Option(..., "--model", help="Model directory to calibrate in place (e.g. src/emoscope/models/goemotions-minilm)."),
+    threads: Optional[int] = TrainThreadsOption,
+) -> None:
+    """Fit per-label calibration on GoEmotions dev, re-choose thresholds, update the card (ECE before/after)."""
+    from .train.calibrate import calibrate_goemotions_model
+
+    try:
+        result = calibrate_goemotions_model(model, data, command=_command_line(), num_threads=threads,
+                                            progress=_progress)
+        typer.echo(json.dumps({k: v for k, v in result.items() if k != "method"}, indent=2))
     except EmoscopeError as exc:
         _fail(exc)
 

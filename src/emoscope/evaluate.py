@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -17,10 +17,17 @@ class EvaluationReport:
     fine: MultiLabelReport
     rollups: dict[str, MultiLabelReport] = field(default_factory=dict)
     n_texts: int = 0
+    ece: Optional[float] = None               # of the scores the model reports (15 bins)
+    ece_uncalibrated: Optional[float] = None  # of the same scores before calibration, if any
 
     def to_dict(self) -> dict:
-        return {"n_texts": self.n_texts, **self.fine.to_dict(),
-                "rollups": {name: r.to_dict() for name, r in self.rollups.items()}}
+        out = {"n_texts": self.n_texts, **self.fine.to_dict(),
+               "rollups": {name: r.to_dict() for name, r in self.rollups.items()}}
+        if self.ece is not None:
+            out["ece"] = self.ece
+        if self.ece_uncalibrated is not None:
+            out["ece_uncalibrated"] = self.ece_uncalibrated
+        return out
 
 
 def evaluate_predictions(gold: np.ndarray, predicted: np.ndarray, labels: Sequence[str],
@@ -42,8 +49,17 @@ def evaluate_scores(gold: np.ndarray, scores: np.ndarray, thresholds: np.ndarray
 
 def evaluate_model(model, texts: Sequence[str], gold: np.ndarray,
                    rollups: Sequence[str] = ("ekman", "sentiment")) -> EvaluationReport:
-    """Evaluate an :class:`~emoscope.model.EmotionModel` exactly as :meth:`predict` decides."""
-    return evaluate_predictions(gold, model.predict_labels(texts), model.labels, rollups)
+    """Evaluate an :class:`~emoscope.model.EmotionModel` exactly as :meth:`predict` decides,
+    with the expected calibration error of its scores (and of its uncalibrated scores)."""
+    from .calibration import expected_calibration_error
+
+    parts = model.component_scores(list(texts))
+    scores = model.blend(parts)
+    report = evaluate_predictions(gold, model.decide(scores), model.labels, rollups)
+    report.ece = expected_calibration_error(scores, gold)
+    if getattr(model, "calibration", None) is not None:
+        report.ece_uncalibrated = expected_calibration_error(model.blend(parts, calibrated=False), gold)
+    return report
 
 
 @dataclass

@@ -167,6 +167,9 @@ class EmotionModel:
         self.lexical = lexical
         self.encoder_weight = float(config.get("encoder_weight", 1.0)) if lexical else 1.0
         self.task = config.get("task", MULTI_LABEL)
+        from .calibration import load_calibration
+
+        self.calibration = load_calibration(directory, labels) if self.task == MULTI_LABEL else None
         self._neutral_index = labels.index(NEUTRAL) if NEUTRAL in labels else None
 
     # -- loading and saving -------------------------------------------------------------
@@ -247,10 +250,17 @@ class EmotionModel:
                 lexical[keep] = self.lexical.predict_proba(kept)
         return ComponentScores(encoder, lexical, empty, windows)
 
-    def blend(self, parts: ComponentScores, encoder_weight: Optional[float] = None) -> np.ndarray:
+    def blend(self, parts: ComponentScores, encoder_weight: Optional[float] = None,
+              calibrated: bool = True) -> np.ndarray:
+        """Final scores: the encoder/TF-IDF blend, then (``calibrated``, when the model has
+        ``calibration.json``) the per-label calibration."""
         weight = self.encoder_weight if encoder_weight is None else encoder_weight
         scores = parts.encoder if parts.lexical is None else (
             weight * parts.encoder + (1.0 - weight) * parts.lexical)
+        if calibrated and self.calibration is not None:
+            from .calibration import apply_platt
+
+            scores = apply_platt(scores, *self.calibration)
         if parts.empty.any() and self.task != REGRESSION:
             scores[parts.empty] = 0.0
             if self._neutral_index is not None:
