@@ -111,11 +111,18 @@ def test_analyze(server):
     ({"texts": ["hi"], "top_k": 0}, 422, "invalid_request"),
     ({"texts": ["hi"], "rollups": ["plutchik"]}, 422, "unknown_rollup"),
     ({"texts": ["hi"], "rollups": [{"x": ["happiness"]}]}, 422, "TaxonomyError"),
-    ({"texts": ["hi"], "explain": True}, 422, "explain_unsupported"),
     ([1, 2, 3], 422, "invalid_request"),
 ])
 def test_request_errors(server, payload, status, code):
     assert_error(post(server, payload), status, code)
+
+
+def test_explain_gives_word_evidence_with_offsets(server):
+    text = "I am so angry at you, this is outrageous!"
+    [item] = post(server, {"texts": [text], "explain": True}).json()["results"]
+    anger = item["evidence"]["anger"]
+    best = max(anger, key=lambda w: w["weight"])
+    assert text[best["start"]:best["end"]] == best["word"] == "angry"
 
 
 def test_malformed_and_oversized_bodies(server):

@@ -129,6 +129,7 @@ def analyze(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted --input/--output job where it stopped."),
     chunk_rows: int = typer.Option(DEFAULT_CHUNK_ROWS, "--chunk-rows", min=1, help="Rows read, analysed and saved at a time (the unit of --resume)."),
     batch_size: Optional[int] = typer.Option(None, help="Texts per model run (default 1: a text's result never depends on the texts beside it; larger runs let int8 activation scales couple texts)."),
+    explain: bool = typer.Option(False, "--explain", help="Show the words that carry each predicted emotion (signed weights; --json adds character offsets)."),
     labels: Optional[str] = typer.Option(None, "--labels", help="Zero-shot: score these comma-separated labels instead of the model's (e.g. \"nostalgia,awe,boredom\")."),
     label_descriptions: Optional[Path] = typer.Option(None, help="Zero-shot labels with one-line descriptions: JSON {label: description} or 'label: description' lines."),
 ) -> None:
@@ -150,12 +151,18 @@ def analyze(
         if input is not None and texts:
             typer.echo("error: give either texts or --input, not both", err=True)
             raise typer.Exit(2)
+        if input is not None and explain:
+            typer.echo("error: --explain works on texts given on the command line, not --input", err=True)
+            raise typer.Exit(2)
         if input is not None:
             _analyze_file(input, text_column, output, input_format, output_format, rollups,
                           not no_scores, load, resume, chunk_rows)
             return
         loaded = load()
         rollups = _rollups_for(loaded, rollups)
+        if explain:
+            _explain(loaded, list(texts), as_json)
+            return
         results = loaded.predict(list(texts))
         if as_json:
             typer.echo(json.dumps([r.to_dict(rollups) for r in results], indent=2, ensure_ascii=False))
@@ -163,6 +170,40 @@ def analyze(
             _show_results(results, rollups, top_k)
     except EmoscopeError as exc:
         _fail(exc)
+
+
+def _explain(loaded, texts: list[str], as_json: bool) -> None:
+    """Each text with the words of each predicted emotion highlighted (green supports it, red
+    speaks against it; brighter = larger weight)."""
+    from rich.markup import escape
+    from rich.text import Text
+
+    if not hasattr(loaded, "explain"):
+        typer.echo("error: --explain needs a label model (not --labels)", err=True)
+        raise typer.Exit(2)
+    explanations = [loaded.explain(t) for t in texts]
+    if as_json:
+        typer.echo(json.dumps([e.to_dict() for e in explanations], indent=2, ensure_ascii=False))
+        return
+    console = _console()
+    for e in explanations:
+        console.print(f"[bold]{escape(e.text[:100])}[/]")
+        for label, words in e.evidence.items():
+            line = Text(f"  {label} {e.scores[label]:.2f}: ")
+            scale = max((abs(w.weight) for w in words), default=0.0) or 1.0
+            cursor = 0
+            for w in words:
+                line.append(e.text[cursor:w.start])
+                strength = abs(w.weight) / scale
+                colour = "green" if w.weight > 0 else "red"
+                style = f"bold {colour}" if strength > 0.5 else colour if strength > 0.15 else ""
+                line.append(e.text[w.start:w.end], style=style)
+                cursor = w.end
+            line.append(e.text[cursor:])
+            console.print(line)
+            top = ", ".join(f"{w.word} {w.weight:+.2f}" for w in e.top(label))
+            console.print(f"    [dim]top evidence: {escape(top) or '(none)'}[/]")
+        console.print()
 
 
 def _zero_shot(labels: Optional[str], descriptions: Optional[Path], threads: Optional[int]):

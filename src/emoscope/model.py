@@ -339,6 +339,16 @@ class EmotionModel:
             rollups = default_rollups(self.labels)
         return annotate_chunk(self, frame, text_column, "DataFrame", rollups, scores, prefix)
 
+    def explain(self, text: str, labels: Optional[Sequence[str]] = None):
+        """Which words carry each predicted emotion (or each of ``labels``): an
+        :class:`~emoscope.explain.Explanation` with signed weights and character offsets,
+        found by leaving out one word at a time."""
+        from .explain import explain
+
+        if self.task == REGRESSION:
+            raise TypeError(f"model {self.name!r} predicts values; explain covers label models")
+        return explain(self, text, labels)
+
     def analyze_dialogue(self, turns, dialogue_id: str = "1", context_model=None):
         """Label each turn of a dialogue (``Turn`` objects, dicts with ``speaker`` and ``text``,
         or a :class:`~emoscope.dialogue.Dialogue`) and compute its emotion dynamics.

@@ -7,6 +7,7 @@ configurable through :class:`ServeSettings`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from contextlib import asynccontextmanager
@@ -111,7 +112,8 @@ class AnalyzeRequest(BaseModel):
                           "default: ekman and sentiment when the model has the GoEmotions labels.")
     top_k: int = Field(5, ge=1, le=100, description="How many top labels to list per text.")
     scores: bool = Field(True, description="Include a score for every label.")
-    explain: bool = Field(False, description="Word-level evidence (only models that support it).")
+    explain: bool = Field(False, description="Word-level evidence: for each predicted emotion, every word's "
+                                             "signed weight and character offsets (one model run per word).")
 
 
 def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
@@ -183,7 +185,7 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
                 raise APIError(413, "text_too_long",
                                f"text {i} has {len(text)} characters; at most {settings.max_chars}",
                                index=i)
-        if body.explain:
+        if body.explain and not hasattr(model, "explain"):
             raise APIError(422, "explain_unsupported",
                            f"model {model.name!r} does not provide word-level evidence")
         rollups = []
@@ -195,9 +197,15 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
             rollup.check_labels(model.labels)
             rollups.append(rollup)
         results = await request.app.state.batcher.submit(body.texts)
+        evidence = None
+        if body.explain:  # one model run per word of each text: off the event loop
+            evidence = await asyncio.to_thread(
+                lambda: [model.explain(t).to_dict()["evidence"] for t in body.texts])
         out = []
-        for result in results:
+        for i, result in enumerate(results):
             item = result.to_dict(rollups)
+            if evidence is not None:
+                item["evidence"] = evidence[i]
             item["top"] = [[label, round(score, 6)] for label, score in result.top(body.top_k)]
             if not body.scores:
                 item.pop("scores")
