@@ -106,6 +106,12 @@ def test_train_custom_single_label_with_eval_data(cli, tmp_path):
     card = json.loads((out / "model_card.json").read_text())
     assert card["labels"] == emotions and card["metrics"]["eval_data"]["n_texts"] == 40
     assert "refit" in card and (out / "checkpoint-refit" / "model.safetensors").is_file()
+    evaluated = cli("evaluate", "--dataset", "table", "--data", tmp_path / "held.csv", "--model", out,
+                    "--label-column", "feeling", "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    measured = json.loads(evaluated.stdout)
+    assert measured["n_texts"] == 40
+    assert measured["accuracy"] == pytest.approx(card["metrics"]["eval_data"]["accuracy"], abs=1e-9)
     from emoscope import EmotionModel
 
     model = EmotionModel.load(out)

@@ -383,8 +383,10 @@ def dialogue(
 
 @app.command()
 def evaluate(
-    dataset: str = typer.Option("goemotions", help="Dataset format: goemotions, or meld (scores the dialogue context model, with and without context)."),
-    data: Path = typer.Option(..., help="Dataset folder."),
+    dataset: str = typer.Option("goemotions", help="Dataset format: goemotions; meld (scores the dialogue context model, with and without context); table (a labelled CSV/JSONL/Parquet file for a model from 'train custom')."),
+    data: Path = typer.Option(..., help="Dataset folder (goemotions, meld) or file (table)."),
+    text_column: str = typer.Option("text", help="table: the text column."),
+    label_column: Optional[str] = typer.Option(None, help="table, single-label model: the column holding each row's label (multi-label and regression models read one column per label/target)."),
     split: str = typer.Option("test", help="Split: train, dev or test."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the full JSON report here."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report instead of tables."),
@@ -393,10 +395,13 @@ def evaluate(
 ) -> None:
     """Score a model on a labelled dataset: per-label table, macro/micro F1, rollups."""
     try:
-        if dataset not in ("goemotions", "meld"):
+        if dataset not in ("goemotions", "meld", "table"):
             from .errors import UnsupportedFormatError
 
-            raise UnsupportedFormatError(f"unknown dataset {dataset!r}; supported: goemotions, meld")
+            raise UnsupportedFormatError(f"unknown dataset {dataset!r}; supported: goemotions, meld, table")
+        if dataset == "table":
+            _evaluate_table(str(data), text_column, label_column, report, as_json, model, threads)
+            return
         from .evaluate import evaluate_model
         from .io.atomic import atomic_path
         from .io.goemotions import read_goemotions
@@ -426,6 +431,40 @@ def evaluate(
             _console(stderr=True).print(f"wrote the report to {report}")
     except EmoscopeError as exc:
         _fail(exc)
+
+
+def _evaluate_table(path, text_column, label_column, report, as_json, model, threads) -> None:
+    from .evaluate import evaluate_labelled
+    from .io.atomic import atomic_path
+    from .io.labelled import read_labelled
+    from .model import REGRESSION, SINGLE_LABEL
+
+    loaded = _load_model(model, threads)
+    if loaded.task == SINGLE_LABEL and not label_column:
+        typer.echo("error: a single-label model needs --label-column", err=True)
+        raise typer.Exit(2)
+    spec = ({"label_column": label_column} if loaded.task == SINGLE_LABEL else
+            {"target_columns": loaded.labels} if loaded.task == REGRESSION else {"label_columns": loaded.labels})
+    labelled = read_labelled(path, text_column=text_column, **spec, require_splits=False,
+                             known_labels=loaded.labels)
+    rows = labelled.splits["train"]
+    payload = {"dataset": "table", "data": path, "model": loaded.name, "task": loaded.task,
+               **evaluate_labelled(loaded, rows.texts, rows.targets)}
+    if report is not None:
+        with atomic_path(report) as temp:
+            temp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    headline = ", ".join(f"{k.replace('_', ' ')} {payload[k]:.4f}" for k in
+                         ("macro_f1", "micro_f1", "accuracy", "weighted_f1", "mean_pearson_r") if k in payload)
+    from rich.markup import escape
+
+    _console().print(f"[bold]{escape(path)}[/] ({payload['n_texts']} texts), model {loaded.name}: {headline}")
+    for row in payload.get("per_target", []):
+        _console().print(f"  {row['target']}: Pearson r {row['pearson_r']:.4f}, MAE {row['mae']:.4f}")
+    for row in payload.get("per_label", []):
+        _console().print(f"  {row['label']}: F1 {row['f1']:.4f} (support {row['support']})")
 
 
 def _evaluate_meld(data, split, report, as_json, model, threads) -> None:

@@ -22,7 +22,7 @@ class ContextEmotionModel:
 
     >>> model = ContextEmotionModel.load()
     >>> model.predict_turns(["Ross", "Rachel"], ["I got the job!", "Oh my God, that's amazing!"])
-    [('joy', ...), ('surprise', ...)]
+    [('joy', 0.58...), ('joy', 0.57...)]
     """
 
     def __init__(self, model: EmotionModel):
