@@ -403,7 +403,6 @@ def evaluate(
             _evaluate_table(str(data), text_column, label_column, report, as_json, model, threads)
             return
         from .evaluate import evaluate_model
-        from .io.atomic import atomic_path
         from .io.goemotions import read_goemotions
 
         if split not in ("train", "dev", "test"):
@@ -420,11 +419,7 @@ def evaluate(
             raise ModelLoadError(f"the model's labels differ from {data}/labels.txt")
         result = evaluate_model(loaded, labelled.texts, labelled.targets)
         payload = {"dataset": dataset, "split": split, "model": loaded.name, **result.to_dict()}
-        if report is not None:
-            with atomic_path(report) as temp:
-                temp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        if as_json:
-            typer.echo(json.dumps(payload, indent=2))
+        if _write_report(payload, report, as_json):
             return
         _show_evaluation(result, f"{dataset} {split} ({len(labelled.texts)} texts), model {loaded.name}")
         if report is not None:
@@ -433,9 +428,20 @@ def evaluate(
         _fail(exc)
 
 
+def _write_report(payload: dict, report: Optional[Path], as_json: bool) -> bool:
+    """Write the JSON report file (atomically) if asked; print JSON and return True for --json."""
+    from .io.atomic import atomic_path
+
+    if report is not None:
+        with atomic_path(report) as temp:
+            temp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+    return as_json
+
+
 def _evaluate_table(path, text_column, label_column, report, as_json, model, threads) -> None:
     from .evaluate import evaluate_labelled
-    from .io.atomic import atomic_path
     from .io.labelled import read_labelled
     from .model import REGRESSION, SINGLE_LABEL
 
@@ -450,11 +456,7 @@ def _evaluate_table(path, text_column, label_column, report, as_json, model, thr
     rows = labelled.splits["train"]
     payload = {"dataset": "table", "data": path, "model": loaded.name, "task": loaded.task,
                **evaluate_labelled(loaded, rows.texts, rows.targets)}
-    if report is not None:
-        with atomic_path(report) as temp:
-            temp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    if as_json:
-        typer.echo(json.dumps(payload, indent=2))
+    if _write_report(payload, report, as_json):
         return
     headline = ", ".join(f"{k.replace('_', ' ')} {payload[k]:.4f}" for k in
                          ("macro_f1", "micro_f1", "accuracy", "weighted_f1", "mean_pearson_r") if k in payload)
@@ -472,18 +474,13 @@ def _evaluate_meld(data, split, report, as_json, model, threads) -> None:
 
     from .dialogue.model import ContextEmotionModel
     from .evaluate import evaluate_context_model
-    from .io.atomic import atomic_path
     from .io.meld import read_meld
 
     labelled = read_meld(data, split)
     loaded = ContextEmotionModel.load(model, num_threads=threads)
     result = evaluate_context_model(loaded, labelled)
     payload = {"dataset": "meld", "split": split, "model": loaded.name, **result.to_dict()}
-    if report is not None:
-        with atomic_path(report) as temp:
-            temp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    if as_json:
-        typer.echo(json.dumps(payload, indent=2))
+    if _write_report(payload, report, as_json):
         return
     console = _console()
     table = Table(title=f"meld {split} ({result.n_turns} turns), model {loaded.name}", title_justify="left")
