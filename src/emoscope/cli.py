@@ -207,13 +207,12 @@ def _explain(loaded, texts: list[str], as_json: bool) -> None:
 
 
 def _zero_shot(labels: Optional[str], descriptions: Optional[Path], threads: Optional[int]):
-    from .zeroshot import ZeroShotClassifier, read_label_descriptions
+    from .zeroshot import DEFAULT_TEMPLATE, ZeroShotClassifier, read_label_descriptions
 
     given = read_label_descriptions(descriptions) if descriptions else {}
     for label in _column_list(labels) or []:
-        given.setdefault(label, None)
-    template = "This text expresses {label}."
-    return ZeroShotClassifier({k: v or template.format(label=k) for k, v in given.items()}, num_threads=threads)
+        given.setdefault(label, DEFAULT_TEMPLATE.format(label=label))
+    return ZeroShotClassifier(given, num_threads=threads)
 
 
 def _rollups_for(loaded, rollups):

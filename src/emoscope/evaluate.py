@@ -166,9 +166,7 @@ def evaluate_zero_shot_ekman(goemotions_dir, encoder_dir=None, num_threads=None)
 
     def macro(gold, sims, temperature, ratio):
         clf.temperature, clf.multi_label_ratio = temperature, ratio
-        z = np.exp((sims - sims.max(axis=1, keepdims=True)) / temperature)
-        predicted = clf.decide(z / z.sum(axis=1, keepdims=True))
-        return multilabel_report(gold, predicted, clf.labels)
+        return multilabel_report(gold, clf.decide(clf.probabilities(sims)), clf.labels)
 
     gold, sims = splits["dev"]
     grid = {(t, r): macro(gold, sims, t, r).macro_f1 for t in ZERO_SHOT_TEMPERATURES for r in ZERO_SHOT_RATIOS}
@@ -177,8 +175,9 @@ def evaluate_zero_shot_ekman(goemotions_dir, encoder_dir=None, num_threads=None)
                   "macro_f1_at_defaults": grid.get((DEFAULT_TEMPERATURE, DEFAULT_RATIO))}
     gold, sims = splits["test"]
     report = macro(gold, sims, DEFAULT_TEMPERATURE, DEFAULT_RATIO)
+    most_frequent = int(splits["dev"][0].sum(axis=0).argmax())
     majority = np.zeros_like(gold)
-    majority[:, int(splits["dev"][0].sum(axis=0).argmax())] = True
+    majority[:, most_frequent] = True
     rng = np.random.default_rng(0)
     random_pick = np.zeros_like(gold)
     random_pick[np.arange(len(gold)), rng.integers(0, gold.shape[1], len(gold))] = True
@@ -186,6 +185,6 @@ def evaluate_zero_shot_ekman(goemotions_dir, encoder_dir=None, num_threads=None)
                    "macro_f1": report.macro_f1, "micro_f1": report.micro_f1,
                    "per_label": [vars(s) for s in report.per_label],
                    "majority_baseline_macro_f1": multilabel_report(gold, majority, clf.labels).macro_f1,
-                   "majority_label": clf.labels[int(splits["dev"][0].sum(axis=0).argmax())],
+                   "majority_label": clf.labels[most_frequent],
                    "random_baseline_macro_f1": multilabel_report(gold, random_pick, clf.labels).macro_f1}
     return out

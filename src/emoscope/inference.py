@@ -13,6 +13,11 @@ import numpy as np
 
 from .errors import ModelLoadError
 
+# One text per model run: dynamic int8 quantization picks one activation scale per run, so in a
+# run of several texts each text's scores depend on its neighbours (benchmarks/batch_size.py
+# measured 7% of texts changing labels).  Alone, a text always gets the same result.
+DEFAULT_BATCH_SIZE = 1
+
 
 @dataclass
 class WindowBatchOutput:
@@ -66,6 +71,17 @@ class OnnxTextEncoder:
         self.stride = stride
         self.batch_size = batch_size
         self.truncate = truncate
+
+    @classmethod
+    def from_config(cls, directory: Path, config: dict, *, num_threads: Optional[int] = None,
+                    batch_size: Optional[int] = None) -> "OnnxTextEncoder":
+        """The encoder a model directory's ``config.json`` describes (files, windows, batch size)."""
+        directory = Path(directory)
+        return cls(directory / config.get("onnx_file", "model.onnx"),
+                   directory / config.get("tokenizer_file", "tokenizer.json"),
+                   max_tokens=int(config.get("max_tokens", 128)), stride=int(config.get("stride", 96)),
+                   batch_size=int(batch_size or config.get("batch_size", DEFAULT_BATCH_SIZE)), num_threads=num_threads,
+                   truncate=config.get("long_texts") == "truncate")
 
     def _special_id(self, token: str) -> int:
         token_id = self.tokenizer.token_to_id(token)

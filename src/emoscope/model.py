@@ -11,8 +11,9 @@ from typing import Iterable, Mapping, Optional, Sequence, Union, overload
 
 import numpy as np
 
+from .calibration import apply_platt, load_calibration
 from .errors import ModelLoadError
-from .inference import OnnxTextEncoder, sigmoid
+from .inference import DEFAULT_BATCH_SIZE, OnnxTextEncoder, sigmoid  # noqa: F401 (re-exported)
 from .lexical import LexicalHead
 from .metrics import decide
 from .taxonomy import Rollup, default_rollups, load_rollup
@@ -22,16 +23,13 @@ CONFIG_FILE = "config.json"
 LABELS_FILE = "labels.json"
 THRESHOLDS_FILE = "thresholds.json"
 NEUTRAL = "neutral"
-# One text per model run: dynamic int8 quantization picks one activation scale per run, so in a
-# run of several texts each text's scores depend on its neighbours (benchmarks/batch_size.py
-# measured 7% of texts changing labels).  Alone, a text always gets the same result.
-DEFAULT_BATCH_SIZE = 1
 MULTI_LABEL = "multi-label-classification"
 SINGLE_LABEL = "single-label-classification"
 REGRESSION = "regression"
 # Tasks whose outputs are per-label sigmoid scores decided by thresholds (a dialogue context
 # model is one, read through emoscope.dialogue).
-SIGMOID_TASKS = (MULTI_LABEL, "dialogue-turn-classification")
+CONTEXT_TASK = "dialogue-turn-classification"
+SIGMOID_TASKS = (MULTI_LABEL, CONTEXT_TASK)
 
 RollupSpec = Union[str, Path, Mapping, Rollup]
 
@@ -167,8 +165,6 @@ class EmotionModel:
         self.lexical = lexical
         self.encoder_weight = float(config.get("encoder_weight", 1.0)) if lexical else 1.0
         self.task = config.get("task", MULTI_LABEL)
-        from .calibration import load_calibration
-
         self.calibration = load_calibration(directory, labels) if self.task == MULTI_LABEL else None
         self._neutral_index = labels.index(NEUTRAL) if NEUTRAL in labels else None
 
@@ -195,15 +191,8 @@ class EmotionModel:
         task = config.get("task", MULTI_LABEL)
         if task not in (*SIGMOID_TASKS, SINGLE_LABEL, REGRESSION):
             raise ModelLoadError(f"{directory}: unknown task {task!r} in {CONFIG_FILE}")
-        encoder = OnnxTextEncoder(
-            directory / config.get("onnx_file", "model.onnx"),
-            directory / config.get("tokenizer_file", "tokenizer.json"),
-            max_tokens=int(config.get("max_tokens", 128)),
-            stride=int(config.get("stride", 96)),
-            batch_size=int(batch_size or config.get("batch_size", DEFAULT_BATCH_SIZE)),
-            num_threads=num_threads,
-            truncate=config.get("long_texts") == "truncate",
-        )
+        encoder = OnnxTextEncoder.from_config(directory, config, num_threads=num_threads,
+                                              batch_size=batch_size)
         lexical = LexicalHead.load(directory) if config.get("lexical") else None
         return cls(directory, config, labels, thresholds, encoder, lexical)
 
@@ -255,11 +244,9 @@ class EmotionModel:
         """Final scores: the encoder/TF-IDF blend, then (``calibrated``, when the model has
         ``calibration.json``) the per-label calibration."""
         weight = self.encoder_weight if encoder_weight is None else encoder_weight
-        scores = parts.encoder if parts.lexical is None else (
+        scores = parts.encoder.copy() if parts.lexical is None else (  # parts stay reusable
             weight * parts.encoder + (1.0 - weight) * parts.lexical)
         if calibrated and self.calibration is not None:
-            from .calibration import apply_platt
-
             scores = apply_platt(scores, *self.calibration)
         if parts.empty.any() and self.task != REGRESSION:
             scores[parts.empty] = 0.0

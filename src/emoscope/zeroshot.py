@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import InputDecodeError, InputNotFoundError, TaxonomyError
 from .inference import OnnxTextEncoder
-from .model import CONFIG_FILE, EmotionResult, shipped_model_dir, _as_list
+from .model import CONFIG_FILE, EmotionResult, _as_list, shipped_model_dir, softmax
 
 DEFAULT_ENCODER = "minilm-embed"
 DEFAULT_TEMPLATE = "This text expresses {label}."
@@ -44,12 +44,7 @@ class SentenceEncoder:
 
             raise ModelLoadError(f"{self.directory}: not an emoscope encoder directory (no {CONFIG_FILE})")
         self.config = json.loads(config_path.read_text(encoding="utf-8"))
-        self.encoder = OnnxTextEncoder(self.directory / self.config.get("onnx_file", "model.onnx"),
-                                       self.directory / self.config.get("tokenizer_file", "tokenizer.json"),
-                                       max_tokens=int(self.config.get("max_tokens", 128)),
-                                       stride=int(self.config.get("stride", 96)),
-                                       batch_size=int(self.config.get("batch_size", 1)),
-                                       num_threads=num_threads)
+        self.encoder = OnnxTextEncoder.from_config(self.directory, self.config, num_threads=num_threads)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dim) unit vectors; a long text is the normalised mean of its windows."""
@@ -129,10 +124,12 @@ class ZeroShotClassifier:
     def similarities(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.encode(_as_list(texts)) @ self.label_vectors.T
 
+    def probabilities(self, similarities: np.ndarray) -> np.ndarray:
+        """Scores from cosine similarities: a softmax at this classifier's temperature."""
+        return softmax(similarities / self.temperature)
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        z = self.similarities(texts) / self.temperature
-        z = np.exp(z - z.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True)
+        return self.probabilities(self.similarities(texts))
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
         return scores >= self.multi_label_ratio * scores.max(axis=1, keepdims=True)

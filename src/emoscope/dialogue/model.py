@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelLoadError
-from ..model import NEUTRAL, EmotionModel
+from ..model import CONTEXT_TASK, NEUTRAL, EmotionModel
 from .context import contextual_inputs
 
 DEFAULT_CONTEXT_MODEL = "meld-context-minilm"
-CONTEXT_TASK = "dialogue-turn-classification"
 
 
 class ContextEmotionModel:
