@@ -9,6 +9,10 @@ test texts; runs alternate between the two so that machine noise hits both alike
         --data ../shared/datasets/goemotions --threads 2
 
 Needs the train extra (torch, transformers) for the baseline; ``--skip-baseline`` leaves it out.
+
+``--vs-core`` also times the same model cut back to its core graph (categories only: the VAD and
+intensity heads removed, see ``emoscope.train.heads.strip_heads``) in the same alternating runs,
+and prints the multi-head model's time per text relative to the core's.
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ def main() -> None:
                         help="batch size of the transformers pipeline")
     parser.add_argument("--rss-texts", type=int, default=10_000)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--vs-core", action="store_true",
+                        help="also time the model without its VAD/intensity heads (needs onnx)")
     parser.add_argument("--json", dest="json_out", default=None, help="also write the numbers here")
     args = parser.parse_args()
 
@@ -101,6 +107,15 @@ def main() -> None:
     model = EmotionModel.load(args.model, num_threads=args.threads, batch_size=args.batch_size)
     model.predict(texts[:64])
     runners = {"emoscope (onnxruntime)": lambda: model.predict(texts)}
+    if args.vs_core:
+        from emoscope.train.heads import strip_heads
+
+        if not model.heads:
+            parser.error("--vs-core: the model has no heads to compare against")
+        core_dir = strip_heads(model.directory, Path(tempfile.mkdtemp()) / "core")
+        core = EmotionModel.load(core_dir, num_threads=args.threads, batch_size=args.batch_size)
+        core.predict(texts[:64])
+        runners["emoscope core (no heads)"] = lambda: core.predict(texts)
 
     if not args.skip_baseline:
         import torch
@@ -127,10 +142,15 @@ def main() -> None:
           f"median of {args.runs} runs")
     for name, rate in results["texts_per_second"].items():
         print(f"  {name:32s} {rate:8.1f} texts/s")
-    if len(runners) == 2:
-        ours, base = results["texts_per_second"].values()
-        results["ratio_vs_transformers"] = ours / base
-        print(f"  ratio emoscope / transformers pipeline: {ours / base:.2f}x")
+    rates = results["texts_per_second"]
+    if "transformers pipeline (torch)" in rates:
+        ratio = rates["emoscope (onnxruntime)"] / rates["transformers pipeline (torch)"]
+        results["ratio_vs_transformers"] = ratio
+        print(f"  ratio emoscope / transformers pipeline: {ratio:.2f}x")
+    if "emoscope core (no heads)" in rates:
+        extra = rates["emoscope core (no heads)"] / rates["emoscope (onnxruntime)"] - 1
+        results["heads_extra_time_per_text"] = extra
+        print(f"  time per text with heads vs core model: {extra:+.1%}")
 
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n")

@@ -29,11 +29,12 @@ def annotated(tmp_path_factory, goemotions_dir):
     out = folder / "annotated.parquet"
     result = run_cli("analyze", "--input", source, "--output", out)
     assert result.returncode == 0, result.stderr
-    # valence/arousal columns as a VAD model or the user's own data would add them
+    # the shipped model's VAD head writes valence/arousal columns; a table without them (a
+    # custom model's, or an older run's) gets no VAD chart
     with_vad = pd.read_parquet(out)
-    with_vad["valence"] = with_vad["score_joy"] - with_vad["score_sadness"]
-    with_vad["arousal"] = with_vad["score_anger"] + with_vad["score_excitement"]
+    assert with_vad["valence"].between(1, 5).all() and with_vad["arousal"].between(1, 5).all()
     with_vad.to_parquet(folder / "with_vad.parquet")
+    with_vad.drop(columns=["valence", "arousal", "dominance"]).to_parquet(folder / "no_vad.parquet")
     return folder
 
 
@@ -79,7 +80,7 @@ def test_report_shows_every_chart_without_console_errors(annotated, tmp_path):
 @needs_chromium
 def test_report_without_vad_time_or_groups_has_the_core_charts(annotated, tmp_path):
     target = tmp_path / "plain.html"
-    assert run_cli("report", annotated / "annotated.parquet", "-o", target).returncode == 0
+    assert run_cli("report", annotated / "no_vad.parquet", "-o", target).returncode == 0
     titles, drawn, errors = open_report(target, tmp_path)
     assert titles == ["Emotion distribution", "Ekman categories", "Emotions that occur together"]
     assert all(drawn) and errors == []

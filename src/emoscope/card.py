@@ -129,7 +129,31 @@ def render_model_card(card: dict) -> str:
         out += _table([(s["label"], f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}",
                         s["support"]) for s in rollup["per_label"]],
                       ("category", "precision", "recall", "F1", "support"))
+    if card.get("heads"):
+        out += _render_heads(card["heads"])
     return "\n".join(out + _render_training(card))
+
+
+def _render_heads(heads: dict) -> list[str]:
+    """Valence-arousal-dominance and intensity heads (``emoscope train heads``)."""
+    vad, intensity = heads["vad"], heads["intensity"]
+    out = ["", "## Valence, arousal, dominance and intensity", "",
+           f"- Method: {heads['method']}",
+           f"- VAD: {vad['data']}; scale {vad['scale']}; {vad['train']} training texts; ridge "
+           f"penalty chosen on {vad['penalty_chosen_on']}",
+           f"- Intensity: {intensity['data']}; scale {intensity['scale']}; {intensity['train']} "
+           f"training texts; ridge penalty chosen by {intensity['penalty_chosen_on']}",
+           f"- Command: `{heads['command']}` ({heads['wall_seconds']:.0f} s)", "",
+           "### Pearson r", ""]
+    rows = [(f"VAD, EmoBank {split}", *(f"{r:.4f}" for r in vad[split]["pearson_r"].values()),
+             f"{vad[split]['mean_pearson_r']:.4f}", vad[split]["n_texts"]) for split in ("dev", "test")]
+    out += _table(rows, ("", *vad["test"]["pearson_r"], "mean", "texts"))
+    dev = intensity["dev"]
+    out += [""] + _table([("intensity, SemEval track B English dev",
+                           *(f"{r:.4f}" for r in dev["pearson_r"].values()),
+                           f"{dev['mean_pearson_r']:.4f}", dev["n_texts"])],
+                         ("", *dev["pearson_r"], "mean", "texts"))
+    return out
 
 
 def write_model_card(directory: Path, card: dict) -> None:

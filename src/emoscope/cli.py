@@ -109,6 +109,14 @@ def _show_results(results, rollups, top_k: int) -> None:
             rolled = result.rollup(spec)
             best = ", ".join(f"{c} {s:.2f}" for c, s in rolled.top(3))
             console.print(f"  [bold]{escape(rolled.name)}:[/] {', '.join(rolled.labels)}  [dim]({best})[/]")
+        if result.vad is not None:
+            v, scaled = result.vad, result.vad.rescaled()
+            console.print(f"  [bold]VAD (1-5):[/] valence {v.valence:.2f}, arousal {v.arousal:.2f}, "
+                          f"dominance {v.dominance:.2f}  [dim](-1..1: {scaled.valence:+.2f}, "
+                          f"{scaled.arousal:+.2f}, {scaled.dominance:+.2f})[/]")
+        if result.intensity:
+            console.print("  [bold]intensity (0-3):[/] " + ", ".join(
+                f"{e} {v:.1f}" for e, v in sorted(result.intensity.items(), key=lambda kv: -kv[1])))
         console.print()
 
 
@@ -382,11 +390,11 @@ def dialogue(
 
 @app.command()
 def evaluate(
-    dataset: str = typer.Option("goemotions", help="Dataset format: goemotions; meld (scores the dialogue context model, with and without context); table (a labelled CSV/JSONL/Parquet file for a model from 'train custom')."),
-    data: Path = typer.Option(..., help="Dataset folder (goemotions, meld) or file (table)."),
+    dataset: str = typer.Option("goemotions", help="Dataset format: goemotions; meld (scores the dialogue context model, with and without context); emobank (the valence-arousal-dominance head); intensity (the intensity head on SemEval 2025 Task 11 track B); table (a labelled CSV/JSONL/Parquet file for a model from 'train custom')."),
+    data: Path = typer.Option(..., help="Dataset folder (goemotions, meld, intensity: track_b), emobank.csv or its folder, or a file (table)."),
     text_column: str = typer.Option("text", help="table: the text column."),
     label_column: Optional[str] = typer.Option(None, help="table, single-label model: the column holding each row's label (multi-label and regression models read one column per label/target)."),
-    split: str = typer.Option("test", help="Split: train, dev or test."),
+    split: Optional[str] = typer.Option(None, help="Split: train, dev or test (default: test; dev for intensity, whose test labels are not public)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the full JSON report here."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report instead of tables."),
     model: Optional[str] = ModelOption,
@@ -394,10 +402,12 @@ def evaluate(
 ) -> None:
     """Score a model on a labelled dataset: per-label table, macro/micro F1, rollups."""
     try:
-        if dataset not in ("goemotions", "meld", "table"):
+        datasets = ("goemotions", "meld", "emobank", "intensity", "table")
+        if dataset not in datasets:
             from .errors import UnsupportedFormatError
 
-            raise UnsupportedFormatError(f"unknown dataset {dataset!r}; supported: goemotions, meld, table")
+            raise UnsupportedFormatError(f"unknown dataset {dataset!r}; supported: {', '.join(datasets)}")
+        split = split or ("dev" if dataset == "intensity" else "test")
         if dataset == "table":
             _evaluate_table(str(data), text_column, label_column, report, as_json, model, threads)
             return
@@ -409,6 +419,9 @@ def evaluate(
             raise typer.Exit(2)
         if dataset == "meld":
             _evaluate_meld(data, split, report, as_json, model, threads)
+            return
+        if dataset in ("emobank", "intensity"):
+            _evaluate_head(dataset, data, split, report, as_json, model, threads)
             return
         labelled = read_goemotions(data, split)
         loaded = _load_model(model, threads)
@@ -466,6 +479,27 @@ def _evaluate_table(path, text_column, label_column, report, as_json, model, thr
         _console().print(f"  {row['target']}: Pearson r {row['pearson_r']:.4f}, MAE {row['mae']:.4f}")
     for row in payload.get("per_label", []):
         _console().print(f"  {row['label']}: F1 {row['f1']:.4f} (support {row['support']})")
+
+
+def _evaluate_head(dataset, data, split, report, as_json, model, threads) -> None:
+    from .evaluate import evaluate_head
+    from .train.heads import read_emobank, read_intensity
+
+    parts = read_emobank(data) if dataset == "emobank" else read_intensity(data)
+    if split not in parts:
+        from .errors import InputNotFoundError
+
+        raise InputNotFoundError(f"{data}: no {split!r} split for {dataset}; it has {', '.join(parts)}")
+    loaded = _load_model(model, threads)
+    result = evaluate_head(loaded, "vad" if dataset == "emobank" else "intensity", *parts[split])
+    payload = {"dataset": dataset, "split": split, "model": loaded.name, **result}
+    if _write_report(payload, report, as_json):
+        return
+    per = ", ".join(f"{name} {r:.4f}" for name, r in result["pearson_r"].items())
+    _console().print(f"{dataset} {split} ({result['n_texts']} texts), model {loaded.name}, "
+                     f"{result['head']} head: [bold]mean Pearson r {result['mean_pearson_r']:.4f}[/] ({per})")
+    if report is not None:
+        _console(stderr=True).print(f"wrote the report to {report}")
 
 
 def _evaluate_meld(data, split, report, as_json, model, threads) -> None:
@@ -704,6 +738,30 @@ def calibrate_command(
         result = calibrate_goemotions_model(model, data, command=_command_line(), num_threads=threads,
                                             progress=_progress)
         typer.echo(json.dumps({k: v for k, v in result.items() if k != "method"}, indent=2))
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+@train_app.command("heads")
+def train_heads_command(
+    emobank: Path = typer.Option(..., help="EmoBank: emobank.csv or the folder holding it (columns split, V, A, D, text)."),
+    intensity: Path = typer.Option(..., help="SemEval 2025 Task 11 track B folder (train/eng.csv, dev/eng.csv)."),
+    out: Path = typer.Option(..., help="Model directory to write (the base model's files plus the heads)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Base model directory (default: the shipped model)."),
+    threads: Optional[int] = TrainThreadsOption,
+    seed: int = SeedOption,
+) -> None:
+    """Add valence-arousal-dominance and intensity heads to a model's graph (frozen encoder)."""
+    _need_train_extra("training")
+    from .model import shipped_model_dir
+    from .train.heads import HeadsArguments, train_heads
+
+    base = model or shipped_model_dir()
+    if out.exists() and out.resolve() == base.resolve():
+        _fail(EmoscopeError(f"{out}: write the new model to another directory than its base"))
+    try:
+        train_heads(base, out, emobank, intensity, HeadsArguments(seed=seed, num_threads=threads),
+                    progress=_progress, command=_command_line())
     except EmoscopeError as exc:
         _fail(exc)
 

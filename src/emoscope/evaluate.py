@@ -109,6 +109,20 @@ def pearson_r(x: np.ndarray, y: np.ndarray) -> float:
     return float((x * y).sum() / denom) if denom else 0.0
 
 
+def evaluate_head(model, head: str, texts: Sequence[str], targets: np.ndarray) -> dict:
+    """Pearson r per target (and their mean) of one of a model's heads (``vad``, ``intensity``),
+    ``targets`` columns in the head's order."""
+    if head not in model.heads:
+        from .errors import ModelLoadError
+
+        raise ModelLoadError(f"model {model.name!r} has no {head!r} head (see 'emoscope train heads')")
+    predicted = model.predict_heads(texts)[head]
+    per = {name: round(pearson_r(predicted[:, j], targets[:, j]), 4)
+           for j, name in enumerate(model.heads[head]["targets"])}
+    return {"head": head, "n_texts": int(len(texts)), "pearson_r": per,
+            "mean_pearson_r": round(float(np.mean(list(per.values()))), 4)}
+
+
 def evaluate_labelled(model, texts: Sequence[str], targets: np.ndarray) -> dict:
     """Metrics of any :class:`~emoscope.model.EmotionModel` on labelled texts, after its task:
     macro/micro F1 (multi-label), accuracy and macro/weighted F1 (single-label), Pearson r and

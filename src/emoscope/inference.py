@@ -5,7 +5,7 @@ Only numpy, onnxruntime and tokenizers are used here, so inference never imports
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -25,6 +25,7 @@ class WindowBatchOutput:
 
     logits: np.ndarray  # (n_windows, n_labels)
     owners: np.ndarray  # (n_windows,) index of the source text
+    extra: dict = field(default_factory=dict)  # further graph outputs (e.g. heads), same rows
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -118,11 +119,17 @@ class OnnxTextEncoder:
 
     def run_windows(self, windows: Sequence[np.ndarray], output: str = "logits") -> np.ndarray:
         """The graph's ``output`` (logits, or the pooled embedding) for each window, in order."""
+        return self.run_windows_outputs(windows, [output])[output]
+
+    def run_windows_outputs(self, windows: Sequence[np.ndarray], outputs: Sequence[str]) -> dict:
+        """Several graph outputs from one pass: ``{name: (n_windows, width)}``, windows in order."""
+        outputs = list(outputs)
         if not windows:
-            shape = next(o.shape for o in self.session.get_outputs() if o.name == output)
-            return np.zeros((0, shape[-1] if isinstance(shape[-1], int) else 0), dtype=np.float32)
+            widths = {o.name: o.shape[-1] for o in self.session.get_outputs()}
+            return {name: np.zeros((0, widths[name] if isinstance(widths.get(name), int) else 0),
+                                   dtype=np.float32) for name in outputs}
         order = np.argsort([len(w) for w in windows], kind="stable")
-        out: Optional[np.ndarray] = None
+        out: dict = {}
         for begin in range(0, len(order), self.batch_size):
             chunk = order[begin:begin + self.batch_size]
             width = max(len(windows[i]) for i in chunk)
@@ -134,12 +141,14 @@ class OnnxTextEncoder:
             feeds = {"input_ids": input_ids, "attention_mask": mask}
             if "token_type_ids" in self.input_names:
                 feeds["token_type_ids"] = np.zeros_like(input_ids)
-            logits = self.session.run([output], feeds)[0]
-            if out is None:
-                out = np.empty((len(windows), logits.shape[1]), dtype=np.float32)
-            out[chunk] = logits
+            for name, values in zip(outputs, self.session.run(outputs, feeds)):
+                if name not in out:
+                    out[name] = np.empty((len(windows), values.shape[1]), dtype=np.float32)
+                out[name][chunk] = values
         return out
 
-    def run(self, texts: Sequence[str], output: str = "logits") -> WindowBatchOutput:
+    def run(self, texts: Sequence[str], output: str = "logits",
+            extra_outputs: Sequence[str] = ()) -> WindowBatchOutput:
         windows, owners, _ = self.windows(texts)
-        return WindowBatchOutput(self.run_windows(windows, output), owners)
+        values = self.run_windows_outputs(windows, [output, *extra_outputs])
+        return WindowBatchOutput(values.pop(output), owners, values)

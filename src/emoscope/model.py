@@ -51,6 +51,23 @@ class RollupResult:
 
 
 @dataclass(frozen=True)
+class VAD:
+    """Valence, arousal and dominance on EmoBank's 1-5 scale, where 3 is neutral (valence 1 =
+    very negative, 5 = very positive; arousal 1 = calm, 5 = excited; dominance 1 = controlled,
+    5 = in control).  :meth:`rescaled` maps them to -1...1 as ``(x - 3) / 2``."""
+
+    valence: float
+    arousal: float
+    dominance: float
+
+    def rescaled(self) -> "VAD":
+        return VAD(*((v - 3.0) / 2.0 for v in (self.valence, self.arousal, self.dominance)))
+
+    def to_dict(self) -> dict:
+        return {"valence": self.valence, "arousal": self.arousal, "dominance": self.dominance}
+
+
+@dataclass(frozen=True)
 class EmotionResult:
     """What the model says about one text.
 
@@ -58,7 +75,9 @@ class EmotionResult:
     best one if none is; for a single-label model, the best one); ``scores`` holds a probability
     for each of the model's labels.  ``values`` holds the outputs of a regression model (e.g.
     ``{"V": 3.2, "A": 2.9}``).  ``empty`` is True for an empty or whitespace-only text, which is
-    reported as neutral.
+    reported as neutral.  A model with heads (the shipped one) adds ``vad`` (a :class:`VAD`, 1-5)
+    and ``intensity`` (0-3 for anger, fear, joy, sadness and surprise, the SemEval 2025 scheme:
+    0 none, 1 low, 2 moderate, 3 high).
     """
 
     text: str
@@ -67,6 +86,8 @@ class EmotionResult:
     empty: bool = False
     windows: int = 1
     values: dict = field(default_factory=dict)
+    vad: Optional[VAD] = None
+    intensity: dict = field(default_factory=dict)
     _rollups: dict = field(default_factory=dict, repr=False, compare=False)
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
@@ -102,6 +123,11 @@ class EmotionResult:
                "scores": {k: round(v, 6) for k, v in self.scores.items()}, "empty": self.empty}
         if self.values:
             out["values"] = {k: round(v, 6) for k, v in self.values.items()}
+        if self.vad is not None:
+            out["vad"] = {k: round(v, 4) for k, v in self.vad.to_dict().items()}
+            out["vad_rescaled"] = {k: round(v, 4) for k, v in self.vad.rescaled().to_dict().items()}
+        if self.intensity:
+            out["intensity"] = {k: round(v, 4) for k, v in self.intensity.items()}
         for spec in rollups:
             r = self.rollup(spec)
             out[r.name] = {"labels": list(r.labels),
@@ -117,6 +143,7 @@ class ComponentScores:
     lexical: Optional[np.ndarray]
     empty: np.ndarray
     windows: np.ndarray
+    heads: dict = field(default_factory=dict)  # head name -> (n_texts, n_targets) values
 
 
 def mean_over_windows(values: np.ndarray, owners: np.ndarray, n_texts: int) -> np.ndarray:
@@ -129,6 +156,12 @@ def mean_over_windows(values: np.ndarray, owners: np.ndarray, n_texts: int) -> n
 def softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
+
+
+def max_over_windows(values: np.ndarray, owners: np.ndarray, n_texts: int) -> np.ndarray:
+    out = np.full((n_texts, values.shape[1]), -np.inf, dtype=np.float32)
+    np.maximum.at(out, owners, values)
+    return out
 
 
 def combine_windows(probs: np.ndarray, owners: np.ndarray, n_texts: int,
@@ -167,6 +200,8 @@ class EmotionModel:
         self.task = config.get("task", MULTI_LABEL)
         self.calibration = load_calibration(directory, labels) if self.task == MULTI_LABEL else None
         self._neutral_index = labels.index(NEUTRAL) if NEUTRAL in labels else None
+        # Extra graph outputs from the same pass: {"vad": {"output", "targets", "range", "windows"}}
+        self.heads: dict = config.get("heads", {}) if self.task == MULTI_LABEL else {}
 
     # -- loading and saving -------------------------------------------------------------
     @classmethod
@@ -222,9 +257,17 @@ class EmotionModel:
         encoder = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         windows = np.zeros(len(texts), dtype=np.int64)
         lexical = None
+        # An empty text is neutral: the middle of each head's range for VAD, its floor otherwise
+        heads = {name: np.full((len(texts), len(h["targets"])),
+                               sum(h["range"]) / 2 if h.get("windows") == "mean" else h["range"][0],
+                               dtype=np.float32) for name, h in self.heads.items()}
         if len(keep):
             kept = [texts[i] for i in keep]
-            output = self.encoder.run(kept)
+            output = self.encoder.run(kept, extra_outputs=[h["output"] for h in self.heads.values()])
+            for name, head in self.heads.items():
+                merge = mean_over_windows if head.get("windows") == "mean" else max_over_windows
+                values = merge(output.extra[head["output"]], output.owners, len(kept))
+                heads[name][keep] = np.clip(values, *head["range"])
             if self.task == REGRESSION:
                 encoder[keep] = mean_over_windows(output.logits, output.owners, len(kept))
             elif self.task == SINGLE_LABEL:
@@ -237,7 +280,7 @@ class EmotionModel:
             lexical = np.zeros_like(encoder)
             if len(keep):
                 lexical[keep] = self.lexical.predict_proba(kept)
-        return ComponentScores(encoder, lexical, empty, windows)
+        return ComponentScores(encoder, lexical, empty, windows, heads)
 
     def blend(self, parts: ComponentScores, encoder_weight: Optional[float] = None,
               calibrated: bool = True) -> np.ndarray:
@@ -258,6 +301,11 @@ class EmotionModel:
         """(n_texts, n_labels) probabilities, columns in :attr:`labels` order (for a regression
         model: the predicted values, one column per target)."""
         return self.blend(self.component_scores(_as_list(texts)))
+
+    def predict_heads(self, texts: Sequence[str]) -> dict:
+        """The heads' outputs: ``{"vad": (n, 3) on 1-5, "intensity": (n, 5) on 0-3}`` (empty for
+        a model without heads); columns in the order of ``config["heads"][name]["targets"]``."""
+        return self.component_scores(_as_list(texts)).heads
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
         """Label decisions for score rows: thresholds (multi-label) or the best label (single-label).
@@ -296,6 +344,9 @@ class EmotionModel:
                        for text, row, is_empty, n_windows in zip(batch, scores, parts.empty, parts.windows)]
             return results[0] if single else results
         decided = self.decide(scores)
+        vad = parts.heads.get("vad")
+        intensity = parts.heads.get("intensity")
+        emotions = self.heads.get("intensity", {}).get("targets", [])
         results = [
             EmotionResult(
                 text=text,
@@ -304,9 +355,11 @@ class EmotionModel:
                 scores={label: float(s) for label, s in zip(self.labels, row)},
                 empty=bool(is_empty),
                 windows=int(n_windows),
+                vad=VAD(*map(float, vad[i])) if vad is not None else None,
+                intensity={e: float(v) for e, v in zip(emotions, intensity[i])} if intensity is not None else {},
             )
-            for text, row, row_on, is_empty, n_windows in zip(batch, scores, decided, parts.empty,
-                                                              parts.windows)
+            for i, (text, row, row_on, is_empty, n_windows) in enumerate(
+                zip(batch, scores, decided, parts.empty, parts.windows))
         ]
         return results[0] if single else results
 

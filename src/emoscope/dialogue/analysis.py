@@ -48,12 +48,11 @@ class TurnResult:
     result: object            # the fine-grained EmotionResult (28 GoEmotions labels)
 
     def to_dict(self) -> dict:
+        fine = self.result.to_dict(rollups=())
         return {"id": self.id, "speaker": self.speaker, "text": self.text, "time": self.time,
                 "emotion": self.emotion, "emotion_score": round(self.emotion_score, 6),
                 "sentiment_balance": round(self.sentiment_balance, 6),
-                "labels": list(self.result.labels),
-                "scores": {k: round(v, 6) for k, v in self.result.scores.items()},
-                "empty": self.result.empty}
+                **{k: fine[k] for k in ("labels", "scores", "empty", "vad", "intensity") if k in fine}}
 
 
 @dataclass

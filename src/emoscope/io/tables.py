@@ -140,6 +140,12 @@ def annotation_columns(results, rollups: Sequence = ("ekman", "sentiment"), scor
         name = rolled[0].name if rolled else str(spec)
         columns[f"{prefix}{name}"] = [";".join(x.labels) for x in rolled]
     columns[f"{prefix}empty_text"] = [r.empty for r in results]
+    if results and results[0].vad is not None:  # a model with heads: VAD 1-5, intensity 0-3
+        for name in ("valence", "arousal", "dominance"):
+            columns[f"{prefix}{name}"] = [round(getattr(r.vad, name), 4) for r in results]
+    if results and results[0].intensity:
+        for emotion in results[0].intensity:
+            columns[f"{prefix}intensity_{emotion}"] = [round(r.intensity[emotion], 4) for r in results]
     if results and results[0].values:  # a regression model
         for name in results[0].values:
             columns[f"{prefix}value_{name}"] = [round(r.values[name], 6) for r in results]
