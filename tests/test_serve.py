@@ -217,6 +217,10 @@ def test_web_page_in_headless_chromium(server, tmp_path):
         top_bar = driver.find_element(By.CSS_SELECTOR, ".result .bar .label").text
         assert top_bar == expected
         assert "joy" in [e.get_attribute("data-label") for e in driver.find_elements(By.CSS_SELECTOR, ".bar.on")]
+        vad = driver.find_element(By.CSS_SELECTOR, ".result .vad").text
+        assert vad.startswith("valence ") and "dominance" in vad
+        intensity = driver.find_elements(By.XPATH, "//h3[starts-with(., 'Intensity')]/parent::div/div")
+        assert sorted(e.get_attribute("data-label") for e in intensity) == ["anger", "fear", "joy", "sadness", "surprise"]
         driver.save_screenshot(str(tmp_path / "page.png"))
     finally:
         driver.quit()

@@ -21,12 +21,13 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function bars(title, scores, predicted, limit) {
+function bars(title, scores, predicted, limit, top = 1) {
+  // top: the value of a full bar (1 for probabilities, 3 for intensities)
   const box = el("div", {}, el("h3", {}, title));
   const entries = Object.entries(scores).sort((a, b) => b[1] - a[1]).slice(0, limit);
   for (const [label, score] of entries) {
     const fill = el("div", { class: "fill" });
-    fill.style.width = `${Math.round(score * 100)}%`;
+    fill.style.width = `${Math.round(Math.min(score / top, 1) * 100)}%`;
     box.append(el("div", { class: predicted.includes(label) ? "bar on" : "bar", "data-label": label },
       el("span", { class: "label" }, label), el("div", { class: "track" }, fill),
       el("span", { class: "value" }, score.toFixed(2))));
@@ -59,9 +60,10 @@ function render(results) {
     const columns = el("div", { class: "columns" }, bars("Emotions", result.scores, result.labels, 10));
     if (result.ekman) columns.append(bars("Ekman", result.ekman.scores, result.ekman.labels, 7));
     if (result.sentiment) columns.append(bars("Sentiment", result.sentiment.scores, result.sentiment.labels, 4));
+    if (result.intensity) columns.append(bars("Intensity (0–3)", result.intensity, [], 5, 3));
     card.append(columns);
     if (result.vad) {
-      card.append(el("p", {}, `valence ${result.vad.valence.toFixed(2)} · arousal ${result.vad.arousal.toFixed(2)} · dominance ${result.vad.dominance.toFixed(2)}`));
+      card.append(el("p", { class: "vad" }, `valence ${result.vad.valence.toFixed(2)} · arousal ${result.vad.arousal.toFixed(2)} · dominance ${result.vad.dominance.toFixed(2)} (1–5, 3 is neutral)`));
     }
     resultsEl.append(card);
   }
