@@ -159,6 +159,7 @@ def softmax(x: np.ndarray) -> np.ndarray:
 
 
 def max_over_windows(values: np.ndarray, owners: np.ndarray, n_texts: int) -> np.ndarray:
+    """Each column's highest value over a text's windows, one row per text."""
     out = np.full((n_texts, values.shape[1]), -np.inf, dtype=np.float32)
     np.maximum.at(out, owners, values)
     return out
@@ -171,8 +172,7 @@ def combine_windows(probs: np.ndarray, owners: np.ndarray, n_texts: int,
     An emotion takes its highest probability over the windows (it is expressed if any part of
     the text expresses it); ``neutral`` takes its lowest (a text is neutral only if every part is).
     """
-    out = np.full((n_texts, probs.shape[1]), -np.inf, dtype=np.float32)
-    np.maximum.at(out, owners, probs)
+    out = max_over_windows(probs, owners, n_texts)
     if neutral_index is not None:
         low = np.full(n_texts, np.inf, dtype=np.float32)
         np.minimum.at(low, owners, probs[:, neutral_index])
@@ -200,7 +200,8 @@ class EmotionModel:
         self.task = config.get("task", MULTI_LABEL)
         self.calibration = load_calibration(directory, labels) if self.task == MULTI_LABEL else None
         self._neutral_index = labels.index(NEUTRAL) if NEUTRAL in labels else None
-        # Extra graph outputs from the same pass: {"vad": {"output", "targets", "range", "windows"}}
+        # Extra graph outputs from the same pass:
+        # {"vad": {"output", "targets", "range", "windows": "mean" | "max", "neutral"}}
         self.heads: dict = config.get("heads", {}) if self.task == MULTI_LABEL else {}
 
     # -- loading and saving -------------------------------------------------------------
@@ -257,10 +258,8 @@ class EmotionModel:
         encoder = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         windows = np.zeros(len(texts), dtype=np.int64)
         lexical = None
-        # An empty text is neutral: the middle of each head's range for VAD, its floor otherwise
-        heads = {name: np.full((len(texts), len(h["targets"])),
-                               sum(h["range"]) / 2 if h.get("windows") == "mean" else h["range"][0],
-                               dtype=np.float32) for name, h in self.heads.items()}
+        heads = {name: np.full((len(texts), len(h["targets"])), h["neutral"], dtype=np.float32)
+                 for name, h in self.heads.items()}  # an empty text keeps each head's neutral value
         if len(keep):
             kept = [texts[i] for i in keep]
             output = self.encoder.run(kept, extra_outputs=[h["output"] for h in self.heads.values()])

@@ -90,7 +90,7 @@ def add_layers_output(model_proto):
         ])
         pooled.append(f"emoscope_pooled_{i}")
     graph.node.append(helper.make_node("Concat", pooled, [LAYERS_OUTPUT], axis=1))
-    graph.output.append(helper.make_tensor_value_info(LAYERS_OUTPUT, onnx.TensorProto.FLOAT, ["batch", len(pooled) * 384]))
+    graph.output.append(helper.make_tensor_value_info(LAYERS_OUTPUT, onnx.TensorProto.FLOAT, ["batch", "features"]))
     return model_proto
 
 
@@ -134,9 +134,6 @@ class RidgeFit:
     bias: np.ndarray  # (n_targets,)
     alphas: list  # chosen penalty per target
 
-    def predict(self, features: np.ndarray) -> np.ndarray:
-        return features @ self.weight + self.bias
-
 
 class _RidgePath:
     """Solutions for many penalties from one eigendecomposition of the Gram matrix."""
@@ -170,8 +167,9 @@ def fit_ridge(features: np.ndarray, targets: np.ndarray, alphas: Sequence[float]
     no dev, by ``folds``-fold cross-validation on the training rows."""
     alphas = list(alphas)
     scores = np.zeros((len(alphas), targets.shape[1]))
+    full = _RidgePath(features, targets)
     if dev is not None:
-        path = _RidgePath(features, targets)
+        path = full
         for i, alpha in enumerate(alphas):
             predicted = path.predict(dev[0], alpha)
             scores[i] = [pearson_r(predicted[:, j], dev[1][:, j]) for j in range(targets.shape[1])]
@@ -186,7 +184,7 @@ def fit_ridge(features: np.ndarray, targets: np.ndarray, alphas: Sequence[float]
         for i in range(len(alphas)):
             scores[i] = [pearson_r(predicted[i][:, j], targets[:, j]) for j in range(targets.shape[1])]
     best = [alphas[int(np.nanargmax(scores[:, j]))] for j in range(targets.shape[1])]
-    return _RidgePath(features, targets).folded(best)
+    return full.folded(best)
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -251,10 +249,8 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
     onnx.save(add_layers_output(core_graph(onnx.load(str(base_dir / config.get("onnx_file", "model.onnx"))))),
               str(probe))
     proto = onnx.load(str(probe))
-    encoder = OnnxTextEncoder(probe, base_dir / config.get("tokenizer_file", "tokenizer.json"),
-                              max_tokens=int(config.get("max_tokens", 128)),
-                              stride=int(config.get("stride", 96)), batch_size=1,
-                              num_threads=args.num_threads)
+    encoder = OnnxTextEncoder.from_config(base_dir, {**config, "onnx_file": str(probe.resolve())},
+                                          num_threads=args.num_threads, batch_size=1)
 
     progress("encoding EmoBank and SemEval track B with the frozen encoder")
     features = {f"emobank_{s}": layer_features(encoder, emobank_data[s][0]) for s in ("train", "dev", "test")}
@@ -271,16 +267,14 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
     proto = add_linear_head(proto, "intensity", intensity.weight, intensity.bias)
     proto = drop_output(proto, LAYERS_OUTPUT)
 
-    for item in base_dir.iterdir():
-        if item.is_file():
-            shutil.copyfile(item, out_dir / item.name)
-    onnx.save(proto, str(out_dir / config.get("onnx_file", "model.onnx")))
+    # "neutral": the value of an empty text (the middle of the VAD scale, no intensity)
     config["heads"] = {
-        "vad": {"output": "vad", "targets": list(VAD_TARGETS), "range": [1.0, 5.0], "windows": "mean"},
+        "vad": {"output": "vad", "targets": list(VAD_TARGETS), "range": [1.0, 5.0], "windows": "mean",
+                "neutral": 3.0},
         "intensity": {"output": "intensity", "targets": list(INTENSITY_EMOTIONS), "range": [0.0, 3.0],
-                      "windows": "max"},
+                      "windows": "max", "neutral": 0.0},
     }
-    (out_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    _write_model(base_dir, out_dir, proto, config)
     shutil.rmtree(work)
 
     progress("evaluating the written model")
@@ -317,13 +311,21 @@ def strip_heads(model_dir: Path, out_dir: Path) -> Path:
     import onnx
 
     model_dir, out_dir = Path(model_dir), Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     config = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-    onnx_file = config.get("onnx_file", "model.onnx")
-    for item in model_dir.iterdir():
-        if item.is_file() and item.name != onnx_file:
-            shutil.copyfile(item, out_dir / item.name)
-    onnx.save(core_graph(onnx.load(str(model_dir / onnx_file))), str(out_dir / onnx_file))
     config.pop("heads", None)
-    (out_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    _write_model(model_dir, out_dir, core_graph(onnx.load(str(model_dir / config.get("onnx_file", "model.onnx")))),
+                 config)
     return out_dir
+
+
+def _write_model(base_dir: Path, out_dir: Path, graph, config: dict) -> None:
+    """``out_dir``: ``base_dir``'s files with this graph and config in place of its own."""
+    import onnx
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    onnx_file = config.get("onnx_file", "model.onnx")
+    for item in base_dir.iterdir():
+        if item.is_file() and item.name not in (onnx_file, CONFIG_FILE):
+            shutil.copyfile(item, out_dir / item.name)
+    onnx.save(graph, str(out_dir / onnx_file))
+    (out_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
