@@ -89,7 +89,34 @@ def _render_encoder_card(card: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def _render_multilingual_card(card: dict) -> str:
+    dev = card["metrics"]["dev"]
+    out = [f"# {card['name']}", "", card["task"] + ".", "",
+           f"- Base model: {card['base_model']}", f"- Architecture: {card['architecture']}",
+           f"- Vocabulary: {card['vocabulary']}", f"- Quantization: {card['quantization']}",
+           f"- Decision: {card['decision']}", f"- Selection: {card['selection']}",
+           f"- Limits: {card['limits']}", f"- Size: {card['size_mb']} MB", "",
+           "## Official dev split, per language", "",
+           f"Macro-F1 over the emotions each language is annotated for (the task's own score). "
+           f"**Mean over {len(dev['languages'])} languages: {dev['mean_macro_f1']:.4f}** "
+           f"({dev['n_texts']} texts, {dev['texts_per_second']} texts/s on this run's threads).", ""]
+    labels = card["labels"]
+    out += _table([(lang, f"{row['macro_f1']:.4f}", row["n_texts"],
+                    *(f"{row['per_label_f1'][l]:.3f}" if l in row["per_label_f1"] else "–" for l in labels))
+                   for lang, row in dev["languages"].items()],
+                  ("language", "macro-F1", "texts", *labels))
+    data, training = card["data"], card["training"]
+    out += ["", "## Training", "", f"- Data: {data['source']}; {data['train']} training texts in "
+            f"{len(data['languages'])} languages; dev {data['dev']} texts",
+            f"- Command: `{training['command']}`", f"- Seed: {training['seed']}",
+            f"- Encoding the training texts {training['encode_seconds']} s; whole run {training['wall_seconds']} s",
+            f"- Arguments: `{json.dumps(training['arguments'])}`", ""]
+    return "\n".join(out)
+
+
 def render_model_card(card: dict) -> str:
+    if card.get("multilingual"):
+        return _render_multilingual_card(card)
     if card.get("encoder"):
         return _render_encoder_card(card)
     if card.get("custom"):

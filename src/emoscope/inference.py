@@ -65,9 +65,11 @@ class OnnxTextEncoder:
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self.cls_id = self._special_id("[CLS]")
-        self.sep_id = self._special_id("[SEP]")
-        self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
+        # BERT word pieces name their specials [CLS]/[SEP]/[PAD]; SentencePiece (XLM-R) ones <s>/</s>/<pad>
+        self.cls_id = self._special_id("[CLS]", "<s>")
+        self.sep_id = self._special_id("[SEP]", "</s>")
+        pad = self.tokenizer.token_to_id("[PAD]")
+        self.pad_id = pad if pad is not None else (self.tokenizer.token_to_id("<pad>") or 0)
         self.max_tokens = max_tokens
         self.stride = stride
         self.batch_size = batch_size
@@ -84,11 +86,12 @@ class OnnxTextEncoder:
                    batch_size=int(batch_size or config.get("batch_size", DEFAULT_BATCH_SIZE)), num_threads=num_threads,
                    truncate=config.get("long_texts") == "truncate")
 
-    def _special_id(self, token: str) -> int:
-        token_id = self.tokenizer.token_to_id(token)
-        if token_id is None:
-            raise ModelLoadError(f"tokenizer has no {token} token")
-        return token_id
+    def _special_id(self, *tokens: str) -> int:
+        for token in tokens:
+            token_id = self.tokenizer.token_to_id(token)
+            if token_id is not None:
+                return token_id
+        raise ModelLoadError(f"tokenizer has no {' or '.join(tokens)} token")
 
     def windows(self, texts: Sequence[str]) -> tuple[list[np.ndarray], np.ndarray, list[list[tuple[int, int]]]]:
         """Token-id windows (with [CLS]/[SEP]), the owning text of each, and each window's
