@@ -28,6 +28,7 @@ def test_the_shipped_model_is_small_and_its_card_has_every_dev_language(multilin
     assert size < 30e6
     languages = card["metrics"]["dev"]["languages"]
     assert len(languages) == 28 and len(card["data"]["languages"]) == 28
+    assert sorted(multilingual.language_thresholds) == sorted(languages)
     assert "| deu |" in (multilingual.directory / "README.md").read_text()
     assert card["training"]["command"].startswith("emoscope train multilingual")
 
@@ -47,6 +48,24 @@ def test_it_reads_emotions_in_other_languages(multilingual):
     assert "joy" in results[1].labels
 
 
+def test_each_language_decides_with_its_own_thresholds(multilingual):
+    from emoscope.errors import ModelLoadError
+
+    german = multilingual.for_language("deu")
+    expected = [multilingual.language_thresholds["deu"][l] for l in multilingual.labels]
+    np.testing.assert_allclose(german.thresholds, expected, atol=1e-6)
+    assert german.language == "deu" and multilingual.language is None
+    text = "Ich hasse dich! Du hast alles ruiniert, ich bin so wütend!"
+    np.testing.assert_array_equal(german.predict_proba([text]), multilingual.predict_proba([text]))
+    with pytest.raises(ModelLoadError, match="no thresholds for language 'xx'"):
+        multilingual.for_language("xx")
+    shown = run_cli("analyze", "--model", NAME, "--language", "deu", "--json", text)
+    assert shown.returncode == 0, shown.stderr
+    assert "anger" in json.loads(shown.stdout)[0]["labels"]
+    refused = run_cli("analyze", "--model", NAME, "--language", "xx", text)
+    assert refused.returncode == 7 and "no thresholds for language 'xx'" in refused.stderr
+
+
 def test_evaluate_semeval_a_reproduces_the_cards_languages(card):
     if not (TRACK_A / "dev").is_dir():
         pytest.skip(f"{TRACK_A} not found (set EMOSCOPE_DATASETS)")
@@ -56,8 +75,9 @@ def test_evaluate_semeval_a_reproduces_the_cards_languages(card):
     printed = json.loads(result.stdout)["languages"]
     assert set(printed) == {"deu", "hau"}
     for language in printed:
-        assert printed[language]["macro_f1"] == pytest.approx(
-            card["metrics"]["dev"]["languages"][language]["macro_f1"], abs=1e-9)
+        for key in ("macro_f1", "macro_f1_shared_thresholds"):
+            assert printed[language][key] == pytest.approx(card["metrics"]["dev"]["languages"][language][key],
+                                                           abs=1e-9)
     shown = run_cli("evaluate", "--dataset", "semeval-a", "--data", TRACK_A, "--language", "xx")
     assert shown.returncode == 3 and "no file for xx" in shown.stderr
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ DEFAULT_MODEL = "goemotions-minilm"
 CONFIG_FILE = "config.json"
 LABELS_FILE = "labels.json"
 THRESHOLDS_FILE = "thresholds.json"
+LANGUAGE_THRESHOLDS_FILE = "language_thresholds.json"  # {language: {label: threshold}}, optional
 NEUTRAL = "neutral"
 MULTI_LABEL = "multi-label-classification"
 SINGLE_LABEL = "single-label-classification"
@@ -203,6 +205,10 @@ class EmotionModel:
         # Extra graph outputs from the same pass:
         # {"vad": {"output", "targets", "range", "windows": "mean" | "max", "neutral"}}
         self.heads: dict = config.get("heads", {}) if self.task == MULTI_LABEL else {}
+        path = directory / LANGUAGE_THRESHOLDS_FILE
+        self.language_thresholds: dict = (json.loads(path.read_text(encoding="utf-8"))
+                                          if path.is_file() else {})
+        self.language: Optional[str] = None
 
     # -- loading and saving -------------------------------------------------------------
     @classmethod
@@ -245,6 +251,21 @@ class EmotionModel:
             json.dumps(dict(zip(self.labels, map(float, self.thresholds))), indent=2) + "\n",
             encoding="utf-8")
         return target
+
+    def for_language(self, language: str) -> "EmotionModel":
+        """This model deciding with the thresholds chosen for ``language`` (a model trained on
+        several languages, such as ``semeval-multilingual-e5``, keeps one set per language);
+        scores are unchanged.  The returned model shares this one's encoder."""
+        if language not in self.language_thresholds:
+            known = ", ".join(sorted(self.language_thresholds)) or "none"
+            raise ModelLoadError(f"model {self.name!r} has no thresholds for language {language!r} "
+                                 f"(it has: {known})")
+        chosen = self.language_thresholds[language]
+        model = copy.copy(self)
+        model.thresholds = np.array([chosen.get(l, t) for l, t in zip(self.labels, self.thresholds)],
+                                    dtype=np.float32)
+        model.language = language
+        return model
 
     @property
     def name(self) -> str:
