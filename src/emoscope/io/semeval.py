@@ -30,7 +30,12 @@ class LanguageSplit:
     @property
     def labels(self) -> list[str]:
         """The emotions this language is annotated for."""
-        return [l for j, l in enumerate(TRACK_A_LABELS) if (self.targets[:, j] != MISSING).all()]
+        return [TRACK_A_LABELS[j] for j in annotated_columns(self.targets)]
+
+
+def annotated_columns(targets: np.ndarray) -> list[int]:
+    """Columns of (n, 6) track A targets that every row is annotated for (no ``-1``)."""
+    return [j for j in range(targets.shape[1]) if (targets[:, j] != MISSING).all()]
 
 
 def read_track_a_file(path: Path) -> LanguageSplit:

