@@ -124,3 +124,19 @@ def test_head_evaluation_errors_are_clear(tmp_path):
     assert result.returncode == 3 and "no 'test' split" in result.stderr
     result = run_cli("evaluate", "--dataset", "emobank", "--data", tmp_path)
     assert result.returncode == 3 and "emobank.csv" in result.stderr
+
+
+def test_ridge_with_more_features_than_rows_solves_the_same_problem_in_dual_form():
+    """``_RidgePath`` switches to the rows' kernel matrix when features outnumber rows (the frozen
+    recipe's 9,984 features); the weights must be those of the usual (primal) solution."""
+    from emoscope.train.heads import _RidgePath
+
+    rng = np.random.default_rng(0)
+    features, targets = rng.normal(size=(40, 120)), rng.normal(size=(40, 3))
+    dual = _RidgePath(features, targets)
+    assert dual.dual
+    x = (features - dual.mean) / dual.std
+    for alpha in (0.5, 30.0):
+        primal = np.linalg.solve(x.T @ x + alpha * np.eye(x.shape[1]), x.T @ (targets - targets.mean(axis=0)))
+        assert np.allclose(dual.coefficients(alpha), primal, atol=1e-8)
+    assert not _RidgePath(features[:, :20], targets).dual

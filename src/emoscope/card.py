@@ -20,8 +20,10 @@ def _render_training(card: dict, unit: str = "texts") -> list[str]:
     return ["", "## Training", "", f"- Data: {data['dataset']}; train {data['train']}, "
             f"dev {data['dev']}, test {data['test']} {unit}",
             f"- Command: `{training['command']}`", f"- Seed: {training['seed']}",
-            f"- Device: {training['device']}; fine-tuning {training['fine_tune_seconds']} s, "
-            f"whole run {training['wall_seconds']} s",
+            (f"- Device: {training['device']}; fine-tuning {training['fine_tune_seconds']} s, "
+             if "fine_tune_seconds" in training else
+             f"- Frozen encoder: encoding the texts {training['encode_seconds']} s, ")
+            + f"whole run {training['wall_seconds']} s",
             f"- Arguments: `{json.dumps(training['arguments'])}`", ""]
 
 
@@ -47,12 +49,16 @@ def _render_custom_card(card: dict) -> str:
     key = card["headline_metric"]
     out = [f"# {card['name']}", "", card["task"] + ".", "",
            f"- Base model: {card['base_model']}", f"- Architecture: {card['architecture']}",
-           f"- Encoder weight in the blend: {card['encoder_weight']}", f"- Decision: {card['decision']}",
-           f"- Shipped graph: {card['quantization']['shipped']} ("
-           + ", ".join(f"{k} {v}" for k, v in card["quantization"].items() if k != "shipped") + ")",
+           *([f"- Encoder weight in the blend: {card['encoder_weight']}"] if "encoder_weight" in card else []),
+           f"- Decision: {card['decision']}",
+           (f"- Shipped graph: {card['quantization']['shipped']} ("
+            + ", ".join(f"{k} {v}" for k, v in card["quantization"].items() if k != "shipped") + ")"
+            if isinstance(card["quantization"], dict) else f"- Graph: {card['quantization']}"),
+           *([f"- Selection: {card['selection']}"] if "selection" in card else []),
            f"- Inference: {card['inference']}", "", "## Results", ""]
     for part, m in card["metrics"].items():
-        where = m.get("source") or f"{part} split"
+        where = m.get("source") or ("out-of-fold predictions of the cross-validation"
+                                    if part == "cross_validation" else f"{part} split")
         extra = "".join(f", {k.replace('_', ' ')} {m[k]:.4f}" for k in ("micro_f1", "accuracy", "weighted_f1") if k in m)
         out.append(f"- {where} ({m['n_texts']} texts): **{key.replace('_', ' ')} {m[key]:.4f}**{extra}")
     last = list(card["metrics"].values())[-1]

@@ -127,11 +127,16 @@ def evaluate_labelled(model, texts: Sequence[str], targets: np.ndarray) -> dict:
     """Metrics of any :class:`~emoscope.model.EmotionModel` on labelled texts, after its task:
     macro/micro F1 (multi-label), accuracy and macro/weighted F1 (single-label), Pearson r and
     mean absolute error per target (regression)."""
+    return labelled_metrics(model, model.predict_proba(texts), targets)
+
+
+def labelled_metrics(model, scores: np.ndarray, targets: np.ndarray) -> dict:
+    """:func:`evaluate_labelled` for scores already computed (e.g. out-of-fold predictions),
+    decided with ``model``'s task, labels and thresholds."""
     from .metrics import class_f1, weighted_f1
     from .model import REGRESSION, SINGLE_LABEL
 
-    scores = model.predict_proba(texts)
-    out: dict = {"n_texts": len(texts)}
+    out: dict = {"n_texts": len(scores)}
     if model.task == REGRESSION:
         per = [{"target": t, "pearson_r": pearson_r(scores[:, j], targets[:, j]),
                 "mae": float(np.abs(scores[:, j] - targets[:, j]).mean())}

@@ -63,13 +63,10 @@ class OnnxTextEncoder:
                                             providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        padding = self.tokenizer.padding
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        # BERT word pieces name their specials [CLS]/[SEP]/[PAD]; SentencePiece (XLM-R) ones <s>/</s>/<pad>
-        self.cls_id = self._special_id("[CLS]", "<s>")
-        self.sep_id = self._special_id("[SEP]", "</s>")
-        pad = self.tokenizer.token_to_id("[PAD]")
-        self.pad_id = pad if pad is not None else (self.tokenizer.token_to_id("<pad>") or 0)
+        self.cls_id, self.sep_id, self.pad_id = self._special_ids(padding)
         self.max_tokens = max_tokens
         self.stride = stride
         self.batch_size = batch_size
@@ -85,6 +82,21 @@ class OnnxTextEncoder:
                    max_tokens=int(config.get("max_tokens", 128)), stride=int(config.get("stride", 96)),
                    batch_size=int(batch_size or config.get("batch_size", DEFAULT_BATCH_SIZE)), num_threads=num_threads,
                    truncate=config.get("long_texts") == "truncate")
+
+    def _special_ids(self, padding: Optional[dict]) -> tuple[int, int, int]:
+        """(start, end, pad) token ids.  The tokenizer's own post-processor says which specials
+        frame a text: a vocabulary may hold both BERT's [CLS]/[SEP] and RoBERTa's <s>/</s> (MPNet's
+        does), so looking the names up could pick the wrong pair."""
+        framed = self.tokenizer.encode("", add_special_tokens=True).ids
+        if len(framed) == 2:
+            start, end = framed
+        else:  # no post-processor: BERT word pieces, then SentencePiece (XLM-R) names
+            start, end = (self._special_id(*names) for names in (("[CLS]", "<s>"), ("[SEP]", "</s>")))
+        if padding and padding.get("pad_id") is not None:
+            return start, end, int(padding["pad_id"])
+        pad = next((self.tokenizer.token_to_id(t) for t in ("[PAD]", "<pad>")
+                    if self.tokenizer.token_to_id(t) is not None), 0)
+        return start, end, pad
 
     def _special_id(self, *tokens: str) -> int:
         for token in tokens:

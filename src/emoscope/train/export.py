@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+LAYERS_OUTPUT = "layers"  # every hidden state mean-pooled and concatenated
+NBITS_BLOCK = 32  # weights per 4-bit block (Q4_0's block length)
 
 
 def export_onnx(model, path: Path, opset: int = 17) -> Path:
@@ -109,3 +112,64 @@ def export_sentence_encoder(base: Path, out_dir: Path, name: str) -> dict:
     sizes = {"fp32_onnx_mb": round(fp32.stat().st_size / 1e6, 1), "int8_onnx_mb": round(int8.stat().st_size / 1e6, 1)}
     shutil.rmtree(work)  # intermediate graphs; only the int8 one is kept
     return sizes
+
+
+def export_pooled_encoder(bert, path: Path) -> Path:
+    """ONNX graph of a frozen encoder (any ``transformers`` model taking ``input_ids`` and
+    ``attention_mask``) with outputs ``embedding`` (last layer, mean-pooled) and ``layers`` (every
+    hidden state mean-pooled, concatenated)."""
+    import torch
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask):
+            states = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               output_hidden_states=True).hidden_states
+            mask = attention_mask.unsqueeze(-1).to(states[0].dtype)
+            count = mask.sum(1).clamp(min=1.0)
+            pooled = [(h * mask).sum(1) / count for h in states]
+            return pooled[-1], torch.cat(pooled, dim=1)
+
+    ids = torch.tensor([[0, 100, 200, 2], [0, 100, 2, 1]], dtype=torch.long)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes on shapes: the axes are declared dynamic below
+        torch.onnx.export(Pooled(bert).eval(), (ids, (ids != 1).long()), str(path),
+                          input_names=["input_ids", "attention_mask"], output_names=["embedding", LAYERS_OUTPUT],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
+                                        "attention_mask": {0: "batch", 1: "sequence"},
+                                        "embedding": {0: "batch"}, LAYERS_OUTPUT: {0: "batch"}},
+                          opset_version=17, dynamo=False, do_constant_folding=True)
+    return path
+
+
+def quantize_encoder(source: Path, target: Path) -> Path:
+    """int8 word embeddings (``Gather``) and 4-bit weight matrices (``MatMulNBits``, symmetric
+    blocks of 32, fp32 arithmetic: no activation quantization, so a text's scores do not depend on
+    the other texts in its batch)."""
+    import logging
+
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.matmul_nbits_quantizer import (DefaultWeightOnlyQuantConfig,
+                                                                  MatMulNBitsQuantizer)
+
+    logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)  # a line per node
+
+    gathered = target.with_name(target.stem + "_gather_int8.onnx")
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))  # quantize_dynamic logs a root line per tensor it skips
+    try:
+        quantize_dynamic(str(source), str(gathered), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"],
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        root.setLevel(level)
+    quantizer = MatMulNBitsQuantizer(onnx.load(str(gathered)), algo_config=DefaultWeightOnlyQuantConfig(
+        block_size=NBITS_BLOCK, is_symmetric=True, accuracy_level=0))
+    quantizer.process()
+    quantizer.model.save_model_to_file(str(target))
+    gathered.unlink()
+    return target

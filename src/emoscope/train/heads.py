@@ -30,8 +30,8 @@ from ..errors import InputDecodeError, InputNotFoundError, ModelLoadError
 from ..io.labelled import read_labelled
 from ..model import CONFIG_FILE, EmotionModel, mean_over_windows
 from ..evaluate import evaluate_head, pearson_r
+from .export import LAYERS_OUTPUT
 
-LAYERS_OUTPUT = "layers"
 VAD_TARGETS = ("valence", "arousal", "dominance")
 VAD_COLUMNS = ("V", "A", "D")
 INTENSITY_EMOTIONS = ("anger", "fear", "joy", "sadness", "surprise")
@@ -136,19 +136,29 @@ class RidgeFit:
 
 
 class _RidgePath:
-    """Solutions for many penalties from one eigendecomposition of the Gram matrix."""
+    """Solutions for many penalties from one eigendecomposition: of the features' Gram matrix
+    (features x features) or, with fewer rows than features, of the rows' kernel matrix
+    (rows x rows; the dual form gives the same weights, ``x.T (x x.T + alpha I)^-1 y``)."""
 
     def __init__(self, features: np.ndarray, targets: np.ndarray):
         self.mean = features.mean(axis=0)
         self.std = features.std(axis=0) + 1e-6
         x = ((features - self.mean) / self.std).astype(np.float64)
         self.target_mean = targets.mean(axis=0)
-        self.eigenvalues, self.eigenvectors = np.linalg.eigh(x.T @ x)
-        self.projected = self.eigenvectors.T @ (x.T @ (targets - self.target_mean))
+        centred = targets - self.target_mean
+        self.dual = x.shape[0] < x.shape[1]
+        if self.dual:
+            self.x = x
+            self.eigenvalues, self.eigenvectors = np.linalg.eigh(x @ x.T)
+            self.projected = self.eigenvectors.T @ centred
+        else:
+            self.eigenvalues, self.eigenvectors = np.linalg.eigh(x.T @ x)
+            self.projected = self.eigenvectors.T @ (x.T @ centred)
 
     def coefficients(self, alpha: float) -> np.ndarray:
         """Weights on standardised features, (n_features, n_targets)."""
-        return self.eigenvectors @ (self.projected / (self.eigenvalues + alpha)[:, None])
+        solved = self.eigenvectors @ (self.projected / (self.eigenvalues + alpha)[:, None])
+        return self.x.T @ solved if self.dual else solved
 
     def predict(self, features: np.ndarray, alpha: float) -> np.ndarray:
         return ((features - self.mean) / self.std) @ self.coefficients(alpha) + self.target_mean
@@ -174,17 +184,25 @@ def fit_ridge(features: np.ndarray, targets: np.ndarray, alphas: Sequence[float]
             predicted = path.predict(dev[0], alpha)
             scores[i] = [pearson_r(predicted[:, j], dev[1][:, j]) for j in range(targets.shape[1])]
     else:
-        fold_of = np.random.default_rng(seed).permutation(len(features)) % folds
-        predicted = np.zeros((len(alphas), *targets.shape))
-        for fold in range(folds):
-            train, held = fold_of != fold, fold_of == fold
-            path = _RidgePath(features[train], targets[train])
-            for i, alpha in enumerate(alphas):
-                predicted[i][held] = path.predict(features[held], alpha)
+        predicted = cross_validated_predictions(features, targets, alphas, folds=folds, seed=seed)
         for i in range(len(alphas)):
             scores[i] = [pearson_r(predicted[i][:, j], targets[:, j]) for j in range(targets.shape[1])]
     best = [alphas[int(np.nanargmax(scores[:, j]))] for j in range(targets.shape[1])]
     return full.folded(best)
+
+
+def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, alphas: Sequence[float], *,
+                                folds: int = 5, seed: int = 42) -> np.ndarray:
+    """Out-of-fold ridge predictions, (n_alphas, n_rows, n_targets): each row predicted by the fit
+    on the other folds (rows assigned to folds at random with ``seed``)."""
+    fold_of = np.random.default_rng(seed).permutation(len(features)) % folds
+    predicted = np.zeros((len(alphas), *targets.shape))
+    for fold in range(folds):
+        train, held = fold_of != fold, fold_of == fold
+        path = _RidgePath(features[train], targets[train])
+        for i, alpha in enumerate(alphas):
+            predicted[i][held] = path.predict(features[held], alpha)
+    return predicted
 
 
 # -- data --------------------------------------------------------------------------------------

