@@ -28,6 +28,7 @@ without costing the heads: asymmetric blocks scored 0.7163 CV macro-F1 against 0
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -38,13 +39,14 @@ import numpy as np
 
 from ..card import write_model_card
 from ..errors import InputDecodeError
-from ..evaluate import evaluate_labelled, labelled_metrics, pearson_r
+from ..evaluate import evaluate_labelled, labelled_metrics
 from ..io.labelled import LabelledData
 from ..model import MULTI_LABEL, REGRESSION, SINGLE_LABEL, EmotionModel, softmax
 from .base_models import resolve_base_model
 from .export import export_pooled_encoder, quantize_encoder
 from .goemotions import write_model_files
-from .heads import RidgeFit, _RidgePath, add_linear_head, cross_validated_predictions, layer_features
+from .heads import (RidgeFit, _RidgePath, add_linear_head, best_penalties, cross_validated_predictions,
+                    layer_features)
 
 HEADLINE = {MULTI_LABEL: "macro_f1", SINGLE_LABEL: "macro_f1", REGRESSION: "mean_pearson_r"}
 TEMPERATURES = tuple(float(t) for t in np.logspace(-1, 2, 31))
@@ -145,12 +147,9 @@ def train_frozen(data: LabelledData, out_dir: Path, args: FrozenArguments, *, so
 
     alphas = list(args.alphas)
     predicted = cross_validated_predictions(features, targets, alphas, folds=args.folds, seed=args.seed)
-    chosen = []
-    for j in range(targets.shape[1]):
-        r = [pearson_r(predicted[i][:, j], targets[:, j]) for i in range(len(alphas))]
-        chosen.append(int(np.nanargmax(r)) if not np.all(np.isnan(r)) else len(alphas) - 1)
-    out_of_fold = np.stack([predicted[i][:, j] for j, i in enumerate(chosen)], axis=1)
-    fit = _RidgePath(features, targets).folded([alphas[i] for i in chosen])
+    penalties = best_penalties(predicted, targets, alphas)
+    out_of_fold = np.stack([predicted[alphas.index(a)][:, j] for j, a in enumerate(penalties)], axis=1)
+    fit = _RidgePath(features, targets).folded(penalties)
     weight, bias, oof_scores, fitted = _head(task, fit, out_of_fold, targets)
     thresholds = np.full(len(labels), 0.5, dtype=np.float32)
     extra = {"task": task, "name": out_dir.name, "quantized": True, "base_model": base_source,
@@ -170,9 +169,7 @@ def train_frozen(data: LabelledData, out_dir: Path, args: FrozenArguments, *, so
     if eval_data is not None:
         held = eval_data.splits["train"]
         metrics["eval_data"] = {"source": eval_source, **evaluate_labelled(final, held.texts, held.targets)}
-    for path in work.iterdir():
-        path.unlink()
-    work.rmdir()
+    shutil.rmtree(work)
     wall = time.perf_counter() - started
     key = HEADLINE[task]
     what = {MULTI_LABEL: "multi-label classification", SINGLE_LABEL: "single-label classification",
@@ -200,7 +197,7 @@ def train_frozen(data: LabelledData, out_dir: Path, args: FrozenArguments, *, so
                      f"of the out-of-fold predictions); Platt map / temperature and thresholds fitted on "
                      f"the out-of-fold predictions; the head then fitted on all of those rows. Test and "
                      f"--eval-data are only reported.",
-        "penalties": {l: alphas[i] for l, i in zip(labels, chosen)},
+        "penalties": dict(zip(labels, penalties)),
         **({"fitted": fitted} if fitted else {}),
         "inference": f"batches of {args.batch_size}: the graph has no activation quantization, so a text's "
                      f"scores do not depend on the texts beside it",

@@ -176,19 +176,21 @@ def fit_ridge(features: np.ndarray, targets: np.ndarray, alphas: Sequence[float]
     """Ridge regression per target, the penalty chosen for the best Pearson r on ``dev`` or, with
     no dev, by ``folds``-fold cross-validation on the training rows."""
     alphas = list(alphas)
-    scores = np.zeros((len(alphas), targets.shape[1]))
     full = _RidgePath(features, targets)
     if dev is not None:
-        path = full
-        for i, alpha in enumerate(alphas):
-            predicted = path.predict(dev[0], alpha)
-            scores[i] = [pearson_r(predicted[:, j], dev[1][:, j]) for j in range(targets.shape[1])]
+        best = best_penalties([full.predict(dev[0], alpha) for alpha in alphas], dev[1], alphas)
     else:
-        predicted = cross_validated_predictions(features, targets, alphas, folds=folds, seed=seed)
-        for i in range(len(alphas)):
-            scores[i] = [pearson_r(predicted[i][:, j], targets[:, j]) for j in range(targets.shape[1])]
-    best = [alphas[int(np.nanargmax(scores[:, j]))] for j in range(targets.shape[1])]
+        best = best_penalties(cross_validated_predictions(features, targets, alphas, folds=folds, seed=seed),
+                              targets, alphas)
     return full.folded(best)
+
+
+def best_penalties(predicted: Sequence[np.ndarray], targets: np.ndarray, alphas: Sequence[float]) -> list:
+    """Per target, the penalty whose held-out predictions (``predicted[i]`` for ``alphas[i]``) have
+    the highest Pearson r (the largest penalty when r is undefined, e.g. a constant target)."""
+    scores = np.array([[pearson_r(p[:, j], targets[:, j]) for j in range(targets.shape[1])] for p in predicted])
+    return [alphas[int(np.nanargmax(column))] if not np.isnan(column).all() else max(alphas)
+            for column in scores.T]
 
 
 def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, alphas: Sequence[float], *,
