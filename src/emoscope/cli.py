@@ -809,7 +809,7 @@ def train_multilingual_command(
     threads: Optional[int] = TrainThreadsOption,
     seed: int = SeedOption,
 ) -> None:
-    """Multilingual emotions (28 languages): frozen multilingual-e5-small encoder + logistic head."""
+    """Multilingual emotions (28 languages): frozen multilingual-e5-small encoder + ridge heads (Platt-calibrated)."""
     _need_train_extra("training")
     from .train.multilingual import MultilingualArguments, train_multilingual
 

@@ -92,11 +92,10 @@ class OnnxTextEncoder:
             start, end = framed
         else:  # no post-processor: BERT word pieces, then SentencePiece (XLM-R) names
             start, end = (self._special_id(*names) for names in (("[CLS]", "<s>"), ("[SEP]", "</s>")))
-        if padding and padding.get("pad_id") is not None:
-            return start, end, int(padding["pad_id"])
-        pad = next((self.tokenizer.token_to_id(t) for t in ("[PAD]", "<pad>")
-                    if self.tokenizer.token_to_id(t) is not None), 0)
-        return start, end, pad
+        pad = (padding or {}).get("pad_id")
+        if pad is None:
+            pad = next((i for i in map(self.tokenizer.token_to_id, ("[PAD]", "<pad>")) if i is not None), 0)
+        return start, end, int(pad)
 
     def _special_id(self, *tokens: str) -> int:
         for token in tokens:

@@ -41,7 +41,7 @@ from ..card import write_model_card
 from ..errors import InputDecodeError
 from ..evaluate import evaluate_labelled, labelled_metrics
 from ..io.labelled import LabelledData
-from ..model import MULTI_LABEL, REGRESSION, SINGLE_LABEL, EmotionModel, softmax
+from ..model import MULTI_LABEL, REGRESSION, SINGLE_LABEL, EmotionModel, sigmoid, softmax
 from .base_models import resolve_base_model
 from .export import export_pooled_encoder, quantize_encoder
 from .goemotions import write_model_files
@@ -99,7 +99,7 @@ def _head(task: str, fit: RidgeFit, out_of_fold: np.ndarray, targets: np.ndarray
     if task == MULTI_LABEL:
         scale, shift = fit_platt_masked(out_of_fold, targets)
         head = calibrated_head(fit.weight, fit.bias, scale, shift)
-        scores = 1.0 / (1.0 + np.exp(-(out_of_fold * scale + shift)))
+        scores = sigmoid(out_of_fold * scale + shift)
         return head.weight, head.bias, scores, {"platt_scale": scale.round(4).tolist(),
                                                 "platt_shift": shift.round(4).tolist()}
     if task == SINGLE_LABEL:
