@@ -167,7 +167,26 @@ def render_model_card(card: dict) -> str:
                       ("category", "precision", "recall", "F1", "support"))
     if card.get("heads"):
         out += _render_heads(card["heads"])
+    if card.get("distillation"):
+        out += _render_distillation(card["distillation"])
     return "\n".join(out + _render_training(card))
+
+
+def _render_distillation(distillation: dict) -> list[str]:
+    """The multi-task fine-tuning with a teacher (``emoscope train distill``)."""
+    teacher = distillation["teacher"]
+    base = f"`{distillation['base_checkpoint']}`"
+    if distillation.get("base_checkpoint_command"):
+        base += f", written by `{distillation['base_checkpoint_command']}`"
+    return ["", "## Multi-task fine-tuning with a teacher", "",
+            f"- Method: {distillation['method']}",
+            f"- Base checkpoint: {base}",
+            f"- Teacher: {teacher['base_model']}, frozen, ridge heads on every layer; dev Pearson r "
+            f"VAD {teacher['emobank_dev_pearson_r']}, intensity {teacher['intensity_dev_pearson_r']}; "
+            f"labelling took {teacher['seconds']} s",
+            f"- {distillation['texts']} training texts, {distillation['steps']} steps on "
+            f"{distillation['device']} in {distillation['fine_tune_seconds']} s; arguments "
+            f"`{json.dumps(distillation['arguments'])}`"]
 
 
 def _render_heads(heads: dict) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 from pathlib import Path
@@ -43,13 +44,27 @@ def optimize_onnx(source: Path, target: Path, num_heads: int, hidden_size: int) 
     return target
 
 
+@contextlib.contextmanager
+def _quiet_root_logger():
+    """quantize_dynamic logs a root line per tensor it skips, which shows once something (the
+    4-bit quantizer's module does, on import) has configured the root logger."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def quantize_onnx(source: Path, target: Path) -> Path:
     """Dynamic int8 quantization of weights (activations quantized on the fly)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    with _quiet_root_logger():
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     return target
 
 
@@ -149,24 +164,22 @@ def quantize_encoder(source: Path, target: Path) -> Path:
     """int8 word embeddings (``Gather``) and 4-bit weight matrices (``MatMulNBits``, symmetric
     blocks of 32, fp32 arithmetic: no activation quantization, so a text's scores do not depend on
     the other texts in its batch)."""
-    import logging
-
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     from onnxruntime.quantization.matmul_nbits_quantizer import (DefaultWeightOnlyQuantConfig,
                                                                   MatMulNBitsQuantizer)
+    root.handlers[:] = handlers  # the module calls logging.basicConfig(level=INFO) on import
+    root.setLevel(level)
 
     logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)  # a line per node
 
     gathered = target.with_name(target.stem + "_gather_int8.onnx")
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(max(level, logging.ERROR))  # quantize_dynamic logs a root line per tensor it skips
-    try:
+    with _quiet_root_logger():
         quantize_dynamic(str(source), str(gathered), weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"],
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    finally:
-        root.setLevel(level)
     quantizer = MatMulNBitsQuantizer(onnx.load(str(gathered)), algo_config=DefaultWeightOnlyQuantConfig(
         block_size=NBITS_BLOCK, is_symmetric=True, accuracy_level=0))
     quantizer.process()

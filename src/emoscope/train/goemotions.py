@@ -85,24 +85,43 @@ def write_model_files(directory: Path, *, onnx_path: Path, tokenizer_path: Path,
     (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
-def train_goemotions(data_dir: Path, out_dir: Path, args: TrainingArguments,
-                     progress: Callable[[str], None] = print, command: Optional[str] = None) -> Path:
-    started = time.perf_counter()
-    data_dir, out_dir = Path(data_dir), Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    work = out_dir / "work"
-    work.mkdir(exist_ok=True)
+def read_goemotions_splits(data_dir: Path, args: TrainingArguments):
+    """(train, dev, test), cut to ``args.max_train_samples`` / ``max_eval_samples`` (smoke tests)."""
     train, dev, test = (read_goemotions(data_dir, s) for s in ("train", "dev", "test"))
     if args.max_train_samples:
         train.texts, train.targets = train.texts[:args.max_train_samples], train.targets[:args.max_train_samples]
     if args.max_eval_samples:
         for split in (dev, test):
             split.texts, split.targets = split.texts[:args.max_eval_samples], split.targets[:args.max_eval_samples]
-    labels = train.labels
+    return train, dev, test
 
+
+def train_goemotions(data_dir: Path, out_dir: Path, args: TrainingArguments,
+                     progress: Callable[[str], None] = print, command: Optional[str] = None) -> Path:
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    train, _, _ = read_goemotions_splits(Path(data_dir), args)
     checkpoint = out_dir / CHECKPOINT
-    model, train_info = fine_tune_or_reuse(checkpoint, train.texts, train.targets, labels, args,
+    model, train_info = fine_tune_or_reuse(checkpoint, train.texts, train.targets, train.labels, args,
                                            progress)
+    return build_goemotions_model(model, checkpoint, train_info, data_dir, out_dir, args,
+                                  progress=progress, command=command, started=started)
+
+
+def build_goemotions_model(model, checkpoint: Path, train_info: dict, data_dir: Path, out_dir: Path,
+                           args: TrainingArguments, *, progress: Callable[[str], None] = print,
+                           command: Optional[str] = None, started: Optional[float] = None,
+                           card_extra: Optional[dict] = None) -> Path:
+    """From a fine-tuned classifier (saved in ``checkpoint``) to a calibrated model directory:
+    export, quantize, fit the lexical head, choose the blend and thresholds on dev, write the
+    card."""
+    started = time.perf_counter() if started is None else started
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    work = out_dir / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    train, dev, test = read_goemotions_splits(data_dir, args)
+    labels = train.labels
     tokenizer_path = checkpoint / "tokenizer.json"
     progress("exporting to ONNX, optimising and quantizing")
     fp32, int8 = export_checkpoint(model, checkpoint, work)
@@ -182,6 +201,7 @@ def train_goemotions(data_dir: Path, out_dir: Path, args: TrainingArguments,
         "metrics": {"test": test_report.to_dict(),
                     "dev": {"macro_f1": dev_report.fine.macro_f1, "micro_f1": dev_report.fine.micro_f1}},
         "labels": labels,
+        **(card_extra or {}),
     }
     write_model_card(out_dir, card)
     progress("calibrating on dev (per-label Platt scaling), choosing thresholds again")

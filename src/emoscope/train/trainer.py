@@ -73,6 +73,30 @@ def pad(ids: Sequence[Sequence[int]]):
     return input_ids, mask
 
 
+def adamw_with_warmup(named_parameters, args, total_steps: int):
+    """AdamW (no weight decay on biases and layer norms) and a linear schedule with warm-up, from
+    ``args.learning_rate``, ``weight_decay`` and ``warmup_ratio``."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [{"params": [p for n, p in named_parameters if not any(k in n for k in no_decay)],
+               "weight_decay": args.weight_decay},
+              {"params": [p for n, p in named_parameters if any(k in n for k in no_decay)],
+               "weight_decay": 0.0}]
+    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
+    return optimizer, get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * total_steps), total_steps)
+
+
+def report_step(progress: Optional[Callable[[str], None]], step: int, total_steps: int, running: float,
+                started: float) -> None:
+    """Every 100 steps and at the last: the running loss, time spent and time left."""
+    if progress and (step % 100 == 0 or step == total_steps):
+        elapsed = time.perf_counter() - started
+        progress(f"step {step}/{total_steps}  loss {running:.4f}  "
+                 f"{elapsed:.0f}s elapsed, ~{elapsed / step * (total_steps - step):.0f}s left")
+
+
 def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
               args: TrainingArguments, progress: Optional[Callable[[str], None]] = None,
               problem_type: str = "multi_label_classification"):
@@ -81,7 +105,7 @@ def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
     ``problem_type``: ``multi_label_classification`` (targets 0/1 per label),
     ``single_label_classification`` (one-hot rows) or ``regression`` (real targets)."""
     import torch
-    from transformers import AutoConfig, get_linear_schedule_with_warmup
+    from transformers import AutoConfig
 
     from .modeling import BertForMeanPooledClassification
 
@@ -106,16 +130,7 @@ def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
     rng = np.random.default_rng(args.seed)
     steps_per_epoch = math.ceil(len(encoded) / args.batch_size)
     total_steps = max(1, int(round(steps_per_epoch * args.epochs)))
-    no_decay = ("bias", "LayerNorm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
-         "weight_decay": args.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
-         "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=args.learning_rate)
-    scheduler = get_linear_schedule_with_warmup(
-        optimizer, int(args.warmup_ratio * total_steps), total_steps)
+    optimizer, scheduler = adamw_with_warmup(list(model.named_parameters()), args, total_steps)
 
     model.train()
     step, started, running = 0, time.perf_counter(), 0.0
@@ -133,10 +148,7 @@ def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
             optimizer.zero_grad(set_to_none=True)
             running = 0.98 * running + 0.02 * out.loss.item() if step else out.loss.item()
             step += 1
-            if progress and (step % 100 == 0 or step == total_steps):
-                elapsed = time.perf_counter() - started
-                progress(f"step {step}/{total_steps}  loss {running:.4f}  "
-                         f"{elapsed:.0f}s elapsed, ~{elapsed / step * (total_steps - step):.0f}s left")
+            report_step(progress, step, total_steps, running, started)
     model.eval()
     info = {"steps": total_steps, "device": str(device), "base_model": str(base),
             "train_seconds": round(time.perf_counter() - started, 1)}
