@@ -310,8 +310,10 @@ def train_distilled(goemotions_dir: Path, emobank_path: Path, track_b: Path, bas
     core = stages / "core"
     distillation = {
         "method": "multi-task fine-tuning of the GoEmotions checkpoint with a teacher (see "
-                  "emoscope.train.distill): GoEmotions labels plus the teacher's VAD and intensity "
-                  "on GoEmotions texts, gold VAD on EmoBank train, gold intensity on track B train",
+                  "emoscope.train.distill): the teacher's VAD and intensity on GoEmotions texts, gold "
+                  "VAD on EmoBank train, gold intensity on track B train; categories learn "
+                  + ("the base checkpoint's own probabilities on every text" if args.category_targets == "base"
+                     else "the gold labels of the GoEmotions texts"),
         "base_checkpoint": str(base_checkpoint),
         "base_checkpoint_command": ((read_model_card(base_checkpoint.parent) or {}).get("training") or {}).get("command"),
         "teacher": targets["report"],
