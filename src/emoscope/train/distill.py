@@ -195,16 +195,13 @@ def teacher_targets(teacher: Optional[str], emobank, intensity, goemotions_texts
     ``report`` (the teacher's dev Pearson r)."""
     from ..inference import OnnxTextEncoder
     from .base_models import MPNET, resolve_base_model
-    from .export import export_pooled_encoder, quantize_encoder
-    from .frozen import _load_encoder
+    from .frozen import export_frozen_encoder
     from .heads import fit_ridge, layer_features, pearson_r
 
     base, source = resolve_base_model(teacher or MPNET)
     work.mkdir(parents=True, exist_ok=True)
     progress(f"exporting the teacher {source} (all layers, 4-bit weights)")
-    raw = export_pooled_encoder(_load_encoder(base), work / "teacher_fp32.onnx")
-    graph = quantize_encoder(raw, work / "teacher.onnx")
-    raw.unlink()
+    graph = export_frozen_encoder(base, work / "teacher.onnx")
     encoder = OnnxTextEncoder(graph, base / "tokenizer.json", max_tokens=128, stride=96, batch_size=32,
                               num_threads=num_threads)
     started = time.perf_counter()
@@ -218,25 +215,22 @@ def teacher_targets(teacher: Optional[str], emobank, intensity, goemotions_texts
     emotion = fit_ridge(features["intensity_train"], intensity["train"][1], TEACHER_ALPHAS,
                         folds=folds, seed=seed)
 
-    def predict(fit, x):
-        return x @ fit.weight + fit.bias
-
     def dev_r(fit, x, gold):
-        return [round(pearson_r(predict(fit, x)[:, j], gold[:, j]), 4) for j in range(gold.shape[1])]
+        return [round(pearson_r(fit.predict(x)[:, j], gold[:, j]), 4) for j in range(gold.shape[1])]
 
     report = {"base_model": source, "emobank_dev_pearson_r": dev_r(vad, features["emobank_dev"], emobank["dev"][1]),
               "intensity_dev_pearson_r": dev_r(emotion, features["intensity_dev"], intensity["dev"][1]),
               "vad_ridge_alpha": vad.alphas, "intensity_ridge_alpha": emotion.alphas}
     progress(f"teacher dev r: VAD {report['emobank_dev_pearson_r']}, intensity {report['intensity_dev_pearson_r']}")
-    out = {"emobank_intensity": predict(emotion, features["emobank_train"]),
-           "intensity_vad": predict(vad, features["intensity_train"])}
+    out = {"emobank_intensity": emotion.predict(features["emobank_train"]),
+           "intensity_vad": vad.predict(features["intensity_train"])}
     del features
     goemotions_texts = list(goemotions_texts)
     vad_parts, emotion_parts = [], []
     for begin in range(0, len(goemotions_texts), 2000):  # 2,000 x 9,984 features at a time
         x = layer_features(encoder, goemotions_texts[begin:begin + 2000])
-        vad_parts.append(predict(vad, x))
-        emotion_parts.append(predict(emotion, x))
+        vad_parts.append(vad.predict(x))
+        emotion_parts.append(emotion.predict(x))
         done = begin + len(x)
         elapsed = time.perf_counter() - started
         progress(f"teacher: {done}/{len(goemotions_texts)} GoEmotions texts, {elapsed:.0f}s elapsed")
@@ -262,19 +256,21 @@ def train_distilled(goemotions_dir: Path, emobank_path: Path, track_b: Path, bas
     from .arguments import TrainingArguments
     from .goemotions import build_goemotions_model, read_goemotions_splits
     from .heads import HeadsArguments, read_emobank, read_intensity, train_heads
+    from .trainer import save_checkpoint
 
+    if args.category_targets not in ("base", "gold"):
+        raise ValueError(f"category_targets: 'base' or 'gold', not {args.category_targets!r}")
     started = time.perf_counter()
     base_checkpoint, out_dir = Path(base_checkpoint), Path(out_dir)
     if not (base_checkpoint / "config.json").is_file() or not (base_checkpoint / "tokenizer.json").is_file():
         raise InputNotFoundError(f"--base-checkpoint {base_checkpoint}: no config.json and tokenizer.json "
                                  "(the 'checkpoint' folder 'emoscope train goemotions' writes)")
     goemotions_args = TrainingArguments(seed=args.seed, num_threads=args.num_threads)
-    train, _, _ = read_goemotions_splits(Path(goemotions_dir), goemotions_args)
+    splits = read_goemotions_splits(Path(goemotions_dir), goemotions_args)
+    train = splits[0]
     emobank, intensity = read_emobank(emobank_path), read_intensity(track_b)
     chosen = np.sort(np.random.default_rng(args.seed).choice(
         len(train.texts), min(args.goemotions_texts, len(train.texts)), replace=False))
-    if args.category_targets not in ("base", "gold"):
-        raise ValueError(f"category_targets: 'base' or 'gold', not {args.category_targets!r}")
     stages = out_dir / "stages"  # not "work": train_heads clears out_dir / "work"
     targets = _cached_teacher_targets(out_dir / "teacher_targets.npz", teacher, emobank, intensity,
                                       [train.texts[i] for i in chosen], stages, args, progress)
@@ -301,10 +297,7 @@ def train_distilled(goemotions_dir: Path, emobank_path: Path, track_b: Path, bas
     progress(f"multi-task fine-tuning on {len(data)} texts for {args.epochs} epochs")
     model, info = fine_tune_multitask(base_checkpoint, data, args, progress)
     checkpoint = out_dir / "checkpoint"
-    model.save_pretrained(checkpoint)
-    for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
-        if (base_checkpoint / name).is_file():
-            shutil.copyfile(base_checkpoint / name, checkpoint / name)
+    save_checkpoint(model, checkpoint, base_checkpoint)
 
     command = command or " ".join(sys.argv)
     core = stages / "core"
@@ -321,7 +314,7 @@ def train_distilled(goemotions_dir: Path, emobank_path: Path, track_b: Path, bas
         "fine_tune_seconds": info["train_seconds"], "device": info["device"],
         "loss_first_tenth": info["loss_first_tenth"], "loss_last_tenth": info["loss_last_tenth"],
     }
-    build_goemotions_model(model, checkpoint, info, goemotions_dir, core, goemotions_args, progress=progress,
+    build_goemotions_model(model, checkpoint, info, goemotions_dir, splits, core, goemotions_args, progress=progress,
                            command=command, started=started, card_extra={"distillation": distillation})
     card = train_heads(core, out_dir, emobank_path, track_b, HeadsArguments(seed=args.seed, num_threads=args.num_threads),
                        progress=progress, command=command)

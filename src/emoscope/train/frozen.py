@@ -85,6 +85,14 @@ def _load_encoder(base: Path):
         hf_logging.enable_progress_bar()
 
 
+def export_frozen_encoder(base: Path, path: Path) -> Path:
+    """``base`` as a 4-bit ONNX graph with the ``layers`` output, written to ``path``."""
+    raw_graph = export_pooled_encoder(_load_encoder(base), path.with_name(path.stem + "_fp32.onnx"))
+    quantize_encoder(raw_graph, path)
+    raw_graph.unlink()
+    return path
+
+
 def _fit_temperature(raw: np.ndarray, gold: np.ndarray) -> float:
     """The softmax temperature (a scale on the ridge outputs) with the lowest log loss."""
     losses = [-np.mean(np.log(np.clip(softmax(t * raw)[np.arange(len(gold)), gold], 1e-12, None)))
@@ -132,9 +140,7 @@ def train_frozen(data: LabelledData, out_dir: Path, args: FrozenArguments, *, so
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
     progress(f"exporting the frozen encoder {base_source} (all layers, 4-bit weights)")
-    raw_graph = export_pooled_encoder(_load_encoder(base), work / "encoder_fp32.onnx")
-    encoder_path = quantize_encoder(raw_graph, work / "encoder.onnx")
-    raw_graph.unlink()
+    encoder_path = export_frozen_encoder(base, work / "encoder.onnx")
     tokenizer_path = base / "tokenizer.json"
     encoder = OnnxTextEncoder(encoder_path, tokenizer_path, max_tokens=args.max_tokens, stride=args.stride,
                               batch_size=args.batch_size, num_threads=args.num_threads)

@@ -101,26 +101,27 @@ def train_goemotions(data_dir: Path, out_dir: Path, args: TrainingArguments,
     started = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    train, _, _ = read_goemotions_splits(Path(data_dir), args)
+    splits = read_goemotions_splits(Path(data_dir), args)
+    train = splits[0]
     checkpoint = out_dir / CHECKPOINT
     model, train_info = fine_tune_or_reuse(checkpoint, train.texts, train.targets, train.labels, args,
                                            progress)
-    return build_goemotions_model(model, checkpoint, train_info, data_dir, out_dir, args,
+    return build_goemotions_model(model, checkpoint, train_info, data_dir, splits, out_dir, args,
                                   progress=progress, command=command, started=started)
 
 
-def build_goemotions_model(model, checkpoint: Path, train_info: dict, data_dir: Path, out_dir: Path,
+def build_goemotions_model(model, checkpoint: Path, train_info: dict, data_dir: Path, splits, out_dir: Path,
                            args: TrainingArguments, *, progress: Callable[[str], None] = print,
                            command: Optional[str] = None, started: Optional[float] = None,
                            card_extra: Optional[dict] = None) -> Path:
     """From a fine-tuned classifier (saved in ``checkpoint``) to a calibrated model directory:
     export, quantize, fit the lexical head, choose the blend and thresholds on dev, write the
-    card."""
+    card.  ``splits``: (train, dev, test) of ``data_dir``, as ``read_goemotions_splits`` gives them."""
     started = time.perf_counter() if started is None else started
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
-    train, dev, test = read_goemotions_splits(data_dir, args)
+    train, dev, test = splits
     labels = train.labels
     tokenizer_path = checkpoint / "tokenizer.json"
     progress("exporting to ONNX, optimising and quantizing")

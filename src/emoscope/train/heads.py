@@ -134,6 +134,9 @@ class RidgeFit:
     bias: np.ndarray  # (n_targets,)
     alphas: list  # chosen penalty per target
 
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        return features @ self.weight + self.bias
+
 
 class _RidgePath:
     """Solutions for many penalties from one eigendecomposition: of the features' Gram matrix

@@ -155,6 +155,14 @@ def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
     return model.to("cpu"), info
 
 
+def save_checkpoint(model, checkpoint: Path, base: Path) -> None:
+    """``model.save_pretrained(checkpoint)`` with the tokenizer files of the checkpoint it came from."""
+    model.save_pretrained(checkpoint)
+    for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
+        if (base / name).is_file():
+            shutil.copyfile(base / name, checkpoint / name)
+
+
 def fine_tune_or_reuse(checkpoint: Path, texts: Sequence[str], targets: np.ndarray,
                        labels: Sequence[str], args: TrainingArguments,
                        progress: Callable[[str], None], recipe: Optional[dict] = None,
@@ -176,9 +184,6 @@ def fine_tune_or_reuse(checkpoint: Path, texts: Sequence[str], targets: np.ndarr
             return BertForMeanPooledClassification.from_pretrained(checkpoint), state["info"]
     progress(f"fine-tuning on {len(texts)} texts for {args.epochs} epochs")
     model, info = fine_tune(texts, targets, labels, args, progress, problem_type)
-    model.save_pretrained(checkpoint)
-    for name in ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
-        if (Path(info["base_model"]) / name).is_file():
-            shutil.copyfile(Path(info["base_model"]) / name, checkpoint / name)
+    save_checkpoint(model, checkpoint, Path(info["base_model"]))
     state_file.write_text(json.dumps({**key, "info": info}, indent=2))
     return model, info
