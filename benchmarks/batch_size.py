@@ -32,8 +32,8 @@ def main() -> None:
     parser.add_argument("--batch-sizes", default="1,8,32")
     args = parser.parse_args()
 
-    from emoscope.io.goemotions import read_goemotions
-    from emoscope.model import EmotionModel
+    from emoscope.data.goemotions import read_goemotions
+    from emoscope.text.model import EmotionModel
 
     texts = read_goemotions(args.data, "test").texts[:args.texts]
     sizes = [int(s) for s in args.batch_sizes.split(",")]

@@ -1,18 +1,8 @@
-import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
+"""Fixtures shared by every test package (helpers: :mod:`tests.helpers`)."""
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-REPO = Path(__file__).resolve().parents[1]
-DATASETS = Path(os.environ.get("EMOSCOPE_DATASETS", REPO.parent / "shared" / "datasets"))
-GOEMOTIONS = DATASETS / "goemotions"
+from tests.helpers import GOEMOTIONS, run_cli
 
 
 @pytest.fixture(scope="session")
@@ -29,46 +19,6 @@ def goemotions_dir():
     return GOEMOTIONS
 
 
-def run_cli(*args, input=None, cwd=None):
-    """Run the real ``emoscope`` command in a subprocess."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONIOENCODING": "utf-8", "COLUMNS": "120"}
-    return subprocess.run([sys.executable, "-m", "emoscope", *map(str, args)], input=input,
-                          capture_output=True, text=input is None or isinstance(input, str),
-                          env=env, cwd=cwd, timeout=600)
-
-
 @pytest.fixture
 def cli():
     return run_cli
-
-
-def read_jsonl(path):
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line]
-
-
-def chromium_binary():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
-needs_chromium = pytest.mark.skipif(
-    not (chromium_binary() and shutil.which("chromedriver")),
-    reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
-
-
-def headless_chromium(tmp_path, offline: bool = False):
-    """A real headless Chromium driven by Selenium, keeping the browser console log; with
-    ``offline`` no host name resolves, so a page that needs the network shows errors."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium_binary()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    if offline:
-        options.add_argument("--host-resolver-rules=MAP * ~NOTFOUND")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=options,
-                            service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")))

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_cli
-from test_cli import assert_clean_error
+from tests.helpers import assert_clean_error, run_cli
 
 ROWS = 1500
 CHUNK = 100

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import headless_chromium, needs_chromium, run_cli
-from test_cli import assert_clean_error
+from tests.helpers import assert_clean_error, headless_chromium, needs_chromium, run_cli
 
 pytest.importorskip("plotly")
 ROWS = 400

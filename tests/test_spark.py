@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import run_cli
+from tests.helpers import run_cli
 
 pyspark = pytest.importorskip("pyspark")
 ROWS = 240

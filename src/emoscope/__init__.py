@@ -1,23 +1,15 @@
-"""emoscope: offline, fine-grained emotion recognition for text."""
+"""emoscope: offline, fine-grained emotion recognition for text.
+
+The model kinds (:class:`EmotionModel`, :class:`ContextEmotionModel`, :class:`ZeroShotClassifier`)
+follow one protocol (:mod:`emoscope.protocol`); features built on them live in their own
+modules (:mod:`emoscope.dialogue`, :mod:`emoscope.batch`, :mod:`emoscope.report`,
+:mod:`emoscope.spark`, :mod:`emoscope.serve`, :mod:`emoscope.evaluate`, :mod:`emoscope.train`).
+"""
 
 from .errors import EmoscopeError
-from .model import EmotionModel, EmotionResult, RollupResult
 from .taxonomy import Rollup, load_rollup
+from .text import VAD, ContextEmotionModel, EmotionModel, EmotionResult, RollupResult, ZeroShotClassifier
+from .version import __version__
 
-
-def __getattr__(name):
-    # loaded on first use, so ``import emoscope`` stays quick
-    if name == "ZeroShotClassifier":
-        from .zeroshot import ZeroShotClassifier
-
-        return ZeroShotClassifier
-    if name == "ContextEmotionModel":
-        from .dialogue.model import ContextEmotionModel
-
-        return ContextEmotionModel
-    raise AttributeError(f"module 'emoscope' has no attribute {name!r}")
-
-
-__version__ = "0.1.0"
-__all__ = ["EmotionModel", "EmotionResult", "RollupResult", "Rollup", "load_rollup",
-           "EmoscopeError", "ZeroShotClassifier", "ContextEmotionModel", "__version__"]
+__all__ = ["EmotionModel", "ContextEmotionModel", "ZeroShotClassifier", "EmotionResult", "RollupResult",
+           "VAD", "Rollup", "load_rollup", "EmoscopeError", "__version__"]

@@ -22,9 +22,9 @@ from typing import Callable, Optional, Sequence
 
 from .errors import EmoscopeError, ResumeError, UnsupportedFormatError
 from .io.atomic import atomic_path
-from .io.stream import iter_chunks
-from .io.tables import (INPUT_FORMATS, OUTPUT_FORMATS, annotation_columns, detect_format,
-                        text_column_values, write_rows)
+from .io.annotations import annotate_frame
+from .io.readers import iter_chunks
+from .io.tables import INPUT_FORMATS, OUTPUT_FORMATS, detect_format, write_rows
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -153,17 +153,6 @@ def _finalise(folder: Path, manifest: _Manifest, output: str, fmt: str) -> None:
     shutil.rmtree(folder)
 
 
-def annotate_chunk(model, chunk, text_column: Optional[str], name: str, rollups: Sequence,
-                   scores: bool, prefix: str = ""):
-    """The chunk with emotion columns appended (replacing input columns of the same name)."""
-    import pandas as pd
-
-    texts = text_column_values(chunk, text_column, name)
-    added = pd.DataFrame(annotation_columns(model.predict(texts), rollups, scores, prefix),
-                         index=chunk.index)
-    return pd.concat([chunk.drop(columns=[c for c in added.columns if c in chunk.columns]), added], axis=1)
-
-
 def annotate_file(model, options: BatchOptions, rollups: Sequence, *, resume: bool = False,
                   progress: Optional[Callable[[int], None]] = None) -> BatchReport:
     """Annotate ``options.input`` into ``options.output`` chunk by chunk (see module docstring).
@@ -192,7 +181,7 @@ def _run(model, options: BatchOptions, rollups: Sequence, fmt: str, folder: Path
     if progress:
         progress(resumed)
     for chunk in iter_chunks(options.input, options.input_format, options.chunk_rows, skip_rows=resumed):
-        chunk = annotate_chunk(model, chunk, options.text_column, name, rollups, options.scores)
+        chunk = annotate_frame(model, chunk, options.text_column, name, rollups, options.scores)
         if manifest.columns is None:
             manifest.columns = list(chunk.columns)
         columns = manifest.columns
@@ -224,7 +213,7 @@ def stream_to_stdout(model, path: str, input_format: Optional[str], text_column:
     name = "<stdin>" if path == "-" else path
     rows = 0
     for chunk in iter_chunks(path, input_format, chunk_rows):
-        chunk = annotate_chunk(model, chunk, text_column, name, rollups, scores)
+        chunk = annotate_frame(model, chunk, text_column, name, rollups, scores)
         write_rows(chunk, sys.stdout, fmt, header=rows == 0)
         sys.stdout.flush()
         rows += len(chunk)

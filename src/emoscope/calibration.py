@@ -4,18 +4,14 @@ A label's blended score ``p`` becomes ``sigmoid(a * logit(p) + b)``: a temperatu
 and a bias per label, fitted on the dev split by minimising log loss.  The map is increasing
 (``a > 0``), so it re-scales scores without reordering them; thresholds are then chosen again on
 the calibrated dev scores.  Calibration is what makes "0.8" mean "right about 80% of the time":
-the encoder's sigmoid and the class-balanced TF-IDF head both over-state rare labels.
+the encoder's sigmoid and the class-balanced TF-IDF head both over-state rare labels.  The
+fitted maps are stored by :mod:`emoscope.persistence` (``calibration.json``).
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Sequence
-
 import numpy as np
 
-CALIBRATION_FILE = "calibration.json"
 _EPS = 1e-6
 
 
@@ -46,32 +42,3 @@ def fit_platt(scores: np.ndarray, gold: np.ndarray, iterations: int = 50,
 
 def apply_platt(scores: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (1 / (1 + np.exp(-np.clip(a * _logit(scores) + b, -60, 60)))).astype(np.float32)
-
-
-def expected_calibration_error(scores: np.ndarray, gold: np.ndarray, bins: int = 15) -> float:
-    """ECE over every (text, label) score: bins of equal width on [0, 1], each bin's gap between
-    mean score and share of positives, weighted by its size."""
-    p = np.asarray(scores, dtype=np.float64).ravel()
-    y = np.asarray(gold, dtype=np.float64).ravel()
-    index = np.minimum((p * bins).astype(int), bins - 1)
-    total = 0.0
-    for k in range(bins):
-        inside = index == k
-        if inside.any():
-            total += inside.sum() * abs(p[inside].mean() - y[inside].mean())
-    return float(total / max(len(p), 1))
-
-
-def save_calibration(directory: Path, labels: Sequence[str], a: np.ndarray, b: np.ndarray) -> None:
-    data = {"method": "platt", "labels": {l: {"a": round(float(x), 6), "b": round(float(y), 6)}
-                                          for l, x, y in zip(labels, a, b)}}
-    (Path(directory) / CALIBRATION_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-
-
-def load_calibration(directory: Path, labels: Sequence[str]):
-    path = Path(directory) / CALIBRATION_FILE
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))["labels"]
-    return (np.array([data[l]["a"] for l in labels], dtype=np.float32),
-            np.array([data[l]["b"] for l in labels], dtype=np.float32))

@@ -1,28 +1,46 @@
-"""Errors that emoscope reports to users, each with a documented process exit code.
+"""Errors that emoscope reports to users, each with its process exit code and HTTP error code.
 
-The CLI prints ``error: <message>`` on one line and exits with :attr:`EmoscopeError.exit_code`;
-Python callers catch the subclasses.  The exit codes are listed in the README.
+This module holds the one table of exit codes: :data:`EXIT_CODES` is built from the error classes
+below, the CLI maps every :class:`EmoscopeError` to its class's ``exit_code`` in one handler, and
+``emoscope --help``, ``docs/cli.md`` and the HTTP API's error codes all come from (or are tested
+against) these classes.  Python callers catch the subclasses.
 """
 
 from __future__ import annotations
+
+import re
 
 
 class EmoscopeError(Exception):
     """Base class of every error emoscope raises on purpose."""
 
     exit_code = 1
+    summary = "unexpected error"
+
+    @classmethod
+    def code(cls) -> str:
+        """The snake_case name of the error, as the HTTP API reports it (``taxonomy_error``)."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+
+
+class UsageError(EmoscopeError, ValueError):
+    exit_code = 2
+    summary = "invalid command-line usage (options that do not fit together)"
 
 
 class InputNotFoundError(EmoscopeError, FileNotFoundError):
     exit_code = 3
+    summary = "input file not found"
 
 
 class UnsupportedFormatError(EmoscopeError, ValueError):
     exit_code = 4
+    summary = "unsupported file format"
 
 
 class UnknownColumnError(EmoscopeError, KeyError):
     exit_code = 5
+    summary = "unknown column"
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
@@ -32,33 +50,51 @@ class InputDecodeError(EmoscopeError, ValueError):
     """The input cannot be read as text or parsed in its format (names file and line)."""
 
     exit_code = 6
+    summary = "input cannot be decoded or parsed (the message names the line)"
 
 
 class ModelLoadError(EmoscopeError, OSError):
     exit_code = 7
+    summary = "model directory missing or incomplete"
 
 
 class TaxonomyError(EmoscopeError, ValueError):
     exit_code = 8
+    summary = "invalid taxonomy or label mapping"
+
+
+class MissingExtraError(EmoscopeError, ImportError):
+    """An optional part of emoscope (``train``, ``serve``, ``report``, ``spark``) is not installed."""
+
+    exit_code = 9
+    summary = "an optional extra (train, serve, report, spark) is not installed"
+
+    def __init__(self, what: str, extra: str, cause: object = None):
+        detail = f" ({cause})" if cause else ""
+        super().__init__(f"{what} needs the {extra} extra{detail}; pip install '.[{extra}]' "
+                         f"from a clone of emoscope")
+        self.extra = extra
 
 
 class ResumeError(EmoscopeError):
     """An unfinished batch job is in the way, or cannot be resumed with these inputs."""
 
     exit_code = 10
+    summary = "an unfinished job is in the way, or --resume does not match it"
 
 
-EXIT_CODES = {
+ERROR_CLASSES = (UsageError, InputNotFoundError, UnsupportedFormatError, UnknownColumnError,
+                 InputDecodeError, ModelLoadError, TaxonomyError, MissingExtraError, ResumeError)
+INTERRUPTED = 130
+
+EXIT_CODES: dict[int, str] = {
     0: "success",
-    1: "unexpected error",
-    2: "invalid command-line usage",
-    InputNotFoundError.exit_code: "input file not found",
-    UnsupportedFormatError.exit_code: "unsupported file format",
-    UnknownColumnError.exit_code: "unknown column",
-    InputDecodeError.exit_code: "input cannot be decoded or parsed (the message names the line)",
-    ModelLoadError.exit_code: "model directory missing or incomplete",
-    TaxonomyError.exit_code: "invalid taxonomy or label mapping",
-    9: "an optional extra (train, serve, report, spark) is not installed",
-    ResumeError.exit_code: "an unfinished job is in the way, or --resume does not match it",
-    130: "interrupted (a batch job can be continued with --resume)",
+    EmoscopeError.exit_code: EmoscopeError.summary,
+    **{cls.exit_code: cls.summary for cls in ERROR_CLASSES},
+    INTERRUPTED: "interrupted (a batch job can be continued with --resume)",
 }
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit code of an error: its class's, 1 for anything emoscope did not raise on purpose."""
+    return error.exit_code if isinstance(error, EmoscopeError) else 1

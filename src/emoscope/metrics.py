@@ -1,9 +1,10 @@
-"""Multi-label metrics and the decision rule shared by prediction, training and evaluation."""
+"""Metrics and the decision rule shared by prediction, training and evaluation: multi-label
+reports, per-label thresholds, weighted F1, Pearson r and expected calibration error."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -96,6 +97,20 @@ def tune_thresholds(gold: np.ndarray, scores: np.ndarray,
     return out
 
 
+def tune_thresholds_masked(gold: np.ndarray, scores: np.ndarray,
+                           fallback: Optional[np.ndarray] = None, missing: int = -1) -> np.ndarray:
+    """Per label, the threshold maximising its F1 over the rows annotated for it (``gold`` holds
+    ``missing`` where a row was not); ``fallback``'s value for a label with no positive row."""
+    out = np.empty(gold.shape[1], dtype=np.float32)
+    for j in range(gold.shape[1]):
+        rows = gold[:, j] != missing
+        if fallback is not None and not (gold[rows, j] == 1).any():
+            out[j] = fallback[j]
+            continue
+        out[j] = tune_thresholds(gold[rows, j:j + 1] == 1, scores[rows, j:j + 1])[0]
+    return out
+
+
 def weighted_f1(gold: np.ndarray, predicted: np.ndarray, n_labels: int) -> float:
     """F1 per class averaged with the classes' support as weights (MELD's reported metric)."""
     return float(sum(np.sum(gold == c) * class_f1(gold, predicted, c) for c in range(n_labels))
@@ -106,3 +121,24 @@ def class_f1(gold: np.ndarray, predicted: np.ndarray, c: int) -> float:
     tp = np.sum((gold == c) & (predicted == c))
     denom = np.sum(gold == c) + np.sum(predicted == c)
     return float(2 * tp / denom) if denom else 0.0
+
+
+def pearson_r(x: np.ndarray, y: np.ndarray) -> float:
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = x - x.mean(), y - y.mean()
+    denom = np.sqrt((x * x).sum() * (y * y).sum())
+    return float((x * y).sum() / denom) if denom else 0.0
+
+
+def expected_calibration_error(scores: np.ndarray, gold: np.ndarray, bins: int = 15) -> float:
+    """ECE over every (text, label) score: bins of equal width on [0, 1], each bin's gap between
+    mean score and share of positives, weighted by its size."""
+    p = np.asarray(scores, dtype=np.float64).ravel()
+    y = np.asarray(gold, dtype=np.float64).ravel()
+    index = np.minimum((p * bins).astype(int), bins - 1)
+    total = 0.0
+    for k in range(bins):
+        inside = index == k
+        if inside.any():
+            total += inside.sum() * abs(p[inside].mean() - y[inside].mean())
+    return float(total / max(len(p), 1))

@@ -18,7 +18,8 @@ import numpy as np
 
 from .errors import InputDecodeError, UnknownColumnError
 from .io.atomic import atomic_path
-from .io.tables import INPUT_FORMATS, detect_format, read_table
+from .io.readers import read_table
+from .io.tables import INPUT_FORMATS, detect_format
 
 EMOTIONS = "emotions"
 SCORE_PREFIX = "score_"

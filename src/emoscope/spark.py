@@ -23,7 +23,7 @@ def _worker_model(model: Optional[str], num_threads: int):
     """The model of this Python worker, loaded on first use."""
     key = (model, num_threads)
     if key not in _WORKER_MODELS:
-        from .model import EmotionModel
+        from .text.model import EmotionModel
 
         _WORKER_MODELS[key] = EmotionModel.load(model, num_threads=num_threads)
     return _WORKER_MODELS[key]
@@ -33,7 +33,7 @@ def _column_types(model, rollups: Sequence, scores: bool, prefix: str) -> dict:
     """The columns ``annotation_columns`` adds and their Spark types, from one real prediction."""
     from pyspark.sql.types import BooleanType, DoubleType, StringType
 
-    from .io.tables import annotation_columns
+    from .io.annotations import annotation_columns
 
     sample = annotation_columns(model.predict(["ok"]), rollups, scores, prefix)
     types = {}
@@ -56,7 +56,7 @@ def annotate(df, text_col: str = "text", *, model: Optional[str] = None,
     """
     from pyspark.sql.types import StructField, StructType
 
-    from .model import EmotionModel
+    from .text.model import EmotionModel
     from .taxonomy import default_rollups, load_rollup
 
     if text_col not in df.columns:
@@ -73,11 +73,11 @@ def annotate(df, text_col: str = "text", *, model: Optional[str] = None,
     rollups = tuple(rollups)
 
     def run(batches):
-        from .batch import annotate_chunk
+        from .io.annotations import annotate_frame
 
         worker = _worker_model(model, num_threads)
         for batch in batches:
-            yield annotate_chunk(worker, batch.reset_index(drop=True), text_col, "spark", rollups,
+            yield annotate_frame(worker, batch.reset_index(drop=True), text_col, "spark", rollups,
                                  scores, prefix)[kept_names + list(added)]
 
     return df.mapInPandas(run, schema)

@@ -1,6 +1,8 @@
 """Dialogues: reading turns, labelling each turn, and the dynamics of emotion between speakers.
 
-A dialogue is an ordered list of :class:`Turn` (speaker, text, optional id and time).  The
+A dialogue is an ordered list of :class:`Turn` (speaker, text, optional id and time);
+:func:`analyze_dialogue` labels its turns (with :class:`~emoscope.ContextEmotionModel` and the
+fine-grained :class:`~emoscope.EmotionModel`) and computes its dynamics.  The
 dynamics are computed on one emotion per turn:
 
 - **trajectory**: each speaker's emotions in turn order;
@@ -13,8 +15,10 @@ dynamics are computed on one emotion per turn:
 
 from __future__ import annotations
 
+from .analysis import DialogueResult, TurnResult, analyze_dialogue, resolve_context_model
 from .dynamics import DialogueDynamics, SpeakerDynamics, corpus_dynamics, dialogue_dynamics
 from .reader import Dialogue, Turn, read_dialogues
 
-__all__ = ["Dialogue", "Turn", "read_dialogues", "DialogueDynamics", "SpeakerDynamics",
-           "dialogue_dynamics", "corpus_dynamics"]
+__all__ = ["Dialogue", "Turn", "read_dialogues", "analyze_dialogue", "DialogueResult", "TurnResult",
+           "resolve_context_model", "DialogueDynamics", "SpeakerDynamics", "dialogue_dynamics",
+           "corpus_dynamics"]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
+from ..text.context import ContextEmotionModel
 from .dynamics import DialogueDynamics, dialogue_dynamics
-from .model import ContextEmotionModel
 from .reader import Dialogue, Turn
 
 TURN_ROLLUP = "ekman"

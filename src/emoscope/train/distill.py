@@ -39,36 +39,31 @@ VAD and intensity gain, but every run costs the categories: none keeps GoEmotion
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-
-@dataclass
-class DistillArguments:
-    """Hyper-parameters of the multi-task fine-tuning (defaults are those of the shipped model)."""
-
-    epochs: float = 2.0
-    learning_rate: float = 5e-5
-    batch_size: int = 32
-    max_length: int = 64
-    warmup_ratio: float = 0.06
-    weight_decay: float = 0.01
-    classification_weight: float = 20.0  # on the categories' loss, against each regression loss
-    # "base": every text's category targets are the base checkpoint's own probabilities (learning
-    # without forgetting); "gold": GoEmotions texts learn their gold labels, the others nothing
-    category_targets: str = "base"
-    goemotions_texts: int = 24_000  # GoEmotions training texts the teacher labels
-    intensity_repeats: int = 2
-    seed: int = 42
-    num_threads: Optional[int] = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from ..card import CardSection, ModelCard
+from ..data.emobank import read_emobank
+from ..data.labelled import LabelledTexts
+from ..data.semeval import read_intensity
+from ..errors import InputNotFoundError
+from ..metrics import pearson_r
+from ..text.encoder import OnnxTextEncoder
+from .arguments import DistillArguments, GoEmotionsArguments, HeadsArguments
+from .base_models import MPNET, resolve_base_model
+from .features import fit_ridge, layer_features
+from .frozen import export_frozen_encoder
+from .goemotions import build_goemotions_model, read_goemotions_splits
+from .heads import train_heads
+from .trainer import save_checkpoint
 
 
 @dataclass
@@ -182,22 +177,18 @@ def fine_tune_multitask(checkpoint: Path, examples: MultiTaskExamples, args: Dis
 TEACHER_ALPHAS = (1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5)  # as train custom --frozen
 
 
-def teacher_targets(teacher: Optional[str], emobank, intensity, goemotions_texts: Sequence[str],
+def teacher_targets(teacher: Optional[str], emobank: dict[str, LabelledTexts], intensity: dict[str, LabelledTexts],
+                    goemotions_texts: Sequence[str],
                     work: Path, *, num_threads: Optional[int] = None, folds: int = 5, seed: int = 42,
                     progress: Callable[[str], None] = print) -> dict:
     """The teacher's VAD and intensity for the student's training texts.
 
-    ``emobank`` and ``intensity``: what ``heads.read_emobank`` / ``read_intensity`` return.  The
+    ``emobank`` and ``intensity``: what ``read_emobank`` / ``read_intensity`` return.  The
     teacher is a frozen encoder (4-bit graph, every layer mean-pooled) with ridge heads: VAD fitted
     on EmoBank train with penalties chosen on EmoBank dev, intensity on track B train with
     penalties chosen by cross-validation.  Returns arrays ``goemotions_vad``,
     ``goemotions_intensity``, ``emobank_intensity``, ``intensity_vad`` (raw scales) and
     ``report`` (the teacher's dev Pearson r)."""
-    from ..inference import OnnxTextEncoder
-    from .base_models import MPNET, resolve_base_model
-    from .frozen import export_frozen_encoder
-    from .heads import fit_ridge, layer_features, pearson_r
-
     base, source = resolve_base_model(teacher or MPNET)
     work.mkdir(parents=True, exist_ok=True)
     progress(f"exporting the teacher {source} (all layers, 4-bit weights)")
@@ -206,20 +197,20 @@ def teacher_targets(teacher: Optional[str], emobank, intensity, goemotions_texts
                               num_threads=num_threads)
     started = time.perf_counter()
     progress("teacher: encoding EmoBank train and dev, track B train and dev")
-    features = {"emobank_train": layer_features(encoder, emobank["train"][0]),
-                "emobank_dev": layer_features(encoder, emobank["dev"][0]),
-                "intensity_train": layer_features(encoder, intensity["train"][0]),
-                "intensity_dev": layer_features(encoder, intensity["dev"][0])}
-    vad = fit_ridge(features["emobank_train"], emobank["train"][1], TEACHER_ALPHAS,
-                    dev=(features["emobank_dev"], emobank["dev"][1]))
-    emotion = fit_ridge(features["intensity_train"], intensity["train"][1], TEACHER_ALPHAS,
+    features = {"emobank_train": layer_features(encoder, emobank["train"].texts),
+                "emobank_dev": layer_features(encoder, emobank["dev"].texts),
+                "intensity_train": layer_features(encoder, intensity["train"].texts),
+                "intensity_dev": layer_features(encoder, intensity["dev"].texts)}
+    vad = fit_ridge(features["emobank_train"], emobank["train"].targets, TEACHER_ALPHAS,
+                    dev=(features["emobank_dev"], emobank["dev"].targets))
+    emotion = fit_ridge(features["intensity_train"], intensity["train"].targets, TEACHER_ALPHAS,
                         folds=folds, seed=seed)
 
     def dev_r(fit, x, gold):
         return [round(pearson_r(fit.predict(x)[:, j], gold[:, j]), 4) for j in range(gold.shape[1])]
 
-    report = {"base_model": source, "emobank_dev_pearson_r": dev_r(vad, features["emobank_dev"], emobank["dev"][1]),
-              "intensity_dev_pearson_r": dev_r(emotion, features["intensity_dev"], intensity["dev"][1]),
+    report = {"base_model": source, "emobank_dev_pearson_r": dev_r(vad, features["emobank_dev"], emobank["dev"].targets),
+              "intensity_dev_pearson_r": dev_r(emotion, features["intensity_dev"], intensity["dev"].targets),
               "vad_ridge_alpha": vad.alphas, "intensity_ridge_alpha": emotion.alphas}
     progress(f"teacher dev r: VAD {report['emobank_dev_pearson_r']}, intensity {report['intensity_dev_pearson_r']}")
     out = {"emobank_intensity": emotion.predict(features["emobank_train"]),
@@ -244,20 +235,10 @@ def teacher_targets(teacher: Optional[str], emobank, intensity, goemotions_texts
 
 def train_distilled(goemotions_dir: Path, emobank_path: Path, track_b: Path, base_checkpoint: Path,
                     out_dir: Path, args: DistillArguments, *, teacher: Optional[str] = None,
-                    progress: Callable[[str], None] = print, command: Optional[str] = None) -> dict:
+                    progress: Callable[[str], None] = print, command: Optional[str] = None) -> ModelCard:
     """The recipe of ``emoscope train distill``: teacher targets, multi-task fine-tuning of the
     GoEmotions checkpoint, then the GoEmotions model (export, lexical head, blend, calibration)
     and the VAD and intensity heads on the new encoder.  Returns the card."""
-    import shutil
-    import sys
-
-    from ..card import read_model_card
-    from ..errors import InputNotFoundError
-    from .arguments import TrainingArguments
-    from .goemotions import build_goemotions_model, read_goemotions_splits
-    from .heads import HeadsArguments, read_emobank, read_intensity, train_heads
-    from .trainer import save_checkpoint
-
     if args.category_targets not in ("base", "gold"):
         raise ValueError(f"category_targets: 'base' or 'gold', not {args.category_targets!r}")
     started = time.perf_counter()
@@ -265,7 +246,7 @@ def train_distilled(goemotions_dir: Path, emobank_path: Path, track_b: Path, bas
     if not (base_checkpoint / "config.json").is_file() or not (base_checkpoint / "tokenizer.json").is_file():
         raise InputNotFoundError(f"--base-checkpoint {base_checkpoint}: no config.json and tokenizer.json "
                                  "(the 'checkpoint' folder 'emoscope train goemotions' writes)")
-    goemotions_args = TrainingArguments(seed=args.seed, num_threads=args.num_threads)
+    goemotions_args = GoEmotionsArguments(seed=args.seed, num_threads=args.num_threads)
     splits = read_goemotions_splits(Path(goemotions_dir), goemotions_args)
     train = splits[0]
     emobank, intensity = read_emobank(emobank_path), read_intensity(track_b)
@@ -275,8 +256,8 @@ def train_distilled(goemotions_dir: Path, emobank_path: Path, track_b: Path, bas
     targets = _cached_teacher_targets(out_dir / "teacher_targets.npz", teacher, emobank, intensity,
                                       [train.texts[i] for i in chosen], stages, args, progress)
 
-    vad_mean, vad_std = emobank["train"][1].mean(axis=0), emobank["train"][1].std(axis=0)
-    emotion_mean, emotion_std = intensity["train"][1].mean(axis=0), intensity["train"][1].std(axis=0)
+    vad_mean, vad_std = emobank["train"].targets.mean(axis=0), emobank["train"].targets.std(axis=0)
+    emotion_mean, emotion_std = intensity["train"].targets.mean(axis=0), intensity["train"].targets.std(axis=0)
 
     def examples(texts, vad, emotion, labels=None):
         has_labels = labels is not None
@@ -286,8 +267,8 @@ def train_distilled(goemotions_dir: Path, emobank_path: Path, track_b: Path, bas
 
     parts = [examples([train.texts[i] for i in chosen], targets["goemotions_vad"], targets["goemotions_intensity"],
                       labels=train.targets[chosen]),
-             examples(emobank["train"][0], emobank["train"][1], targets["emobank_intensity"])]
-    parts += [examples(intensity["train"][0], targets["intensity_vad"], intensity["train"][1])] * args.intensity_repeats
+             examples(emobank["train"].texts, emobank["train"].targets, targets["emobank_intensity"])]
+    parts += [examples(intensity["train"].texts, targets["intensity_vad"], intensity["train"].targets)] * args.intensity_repeats
     data = MultiTaskExamples.concatenate(parts)
     if args.category_targets == "base":
         progress(f"the base checkpoint's category probabilities for {len(data)} texts")
@@ -299,7 +280,6 @@ def train_distilled(goemotions_dir: Path, emobank_path: Path, track_b: Path, bas
     checkpoint = out_dir / "checkpoint"
     save_checkpoint(model, checkpoint, base_checkpoint)
 
-    command = command or " ".join(sys.argv)
     core = stages / "core"
     distillation = {
         "method": "multi-task fine-tuning of the GoEmotions checkpoint with a teacher (see "
@@ -308,14 +288,14 @@ def train_distilled(goemotions_dir: Path, emobank_path: Path, track_b: Path, bas
                   + ("the base checkpoint's own probabilities on every text" if args.category_targets == "base"
                      else "the gold labels of the GoEmotions texts"),
         "base_checkpoint": str(base_checkpoint),
-        "base_checkpoint_command": ((read_model_card(base_checkpoint.parent) or {}).get("training") or {}).get("command"),
+        "base_checkpoint_command": (ModelCard.load(base_checkpoint.parent) or ModelCard("", "")).training.get("command"),
         "teacher": targets["report"],
         "arguments": args.to_dict(), "texts": len(data), "steps": info["steps"],
         "fine_tune_seconds": info["train_seconds"], "device": info["device"],
         "loss_first_tenth": info["loss_first_tenth"], "loss_last_tenth": info["loss_last_tenth"],
     }
     build_goemotions_model(model, checkpoint, info, goemotions_dir, splits, core, goemotions_args, progress=progress,
-                           command=command, started=started, card_extra={"distillation": distillation})
+                           command=command, started=started, card_sections=(distillation_section(distillation),))
     card = train_heads(core, out_dir, emobank_path, track_b, HeadsArguments(seed=args.seed, num_threads=args.num_threads),
                        progress=progress, command=command)
     shutil.rmtree(stages, ignore_errors=True)
@@ -327,9 +307,6 @@ def _cached_teacher_targets(cache: Path, teacher, emobank, intensity, texts, sta
                             progress) -> dict:
     """``teacher_targets``, kept in ``cache`` and reused by a rerun with the same teacher, texts
     and seed (labelling takes about 15 minutes on two cores)."""
-    import hashlib
-    import json
-
     key = hashlib.sha256(json.dumps([teacher, args.seed, list(texts)]).encode()).hexdigest()
     if cache.is_file():
         stored = np.load(cache, allow_pickle=False)
@@ -345,3 +322,19 @@ def _cached_teacher_targets(cache: Path, teacher, emobank, intensity, texts, sta
              **{k: v for k, v in targets.items() if k != "report"})
     partial.replace(cache)
     return targets
+
+
+def distillation_section(distillation: dict) -> CardSection:
+    """The card's section on the multi-task fine-tuning with a teacher."""
+    teacher = distillation["teacher"]
+    base = f"`{distillation['base_checkpoint']}`"
+    if distillation.get("base_checkpoint_command"):
+        base += f", written by `{distillation['base_checkpoint_command']}`"
+    return CardSection("Multi-task fine-tuning with a teacher", [
+        f"- Method: {distillation['method']}",
+        f"- Base checkpoint: {base}",
+        f"- Teacher: {teacher['base_model']}, frozen, ridge heads on every layer; dev Pearson r VAD "
+        f"{teacher['emobank_dev_pearson_r']}, intensity {teacher['intensity_dev_pearson_r']}; labelling took "
+        f"{teacher['seconds']} s",
+        f"- {distillation['texts']} training texts, {distillation['steps']} steps on {distillation['device']} in "
+        f"{distillation['fine_tune_seconds']} s; arguments `{json.dumps(distillation['arguments'])}`"])

@@ -79,12 +79,9 @@ def export_checkpoint(model, checkpoint: Path, work: Path) -> tuple[Path, Path]:
     return fp32, quantize_onnx(fp32, work / "model_int8.onnx")
 
 
-def export_sentence_encoder(base: Path, out_dir: Path, name: str) -> dict:
+def export_sentence_encoder(base: Path, work: Path) -> tuple[Path, Path]:
     """Export the base sentence-transformers encoder (mean pooling, L2-normalised output
-    ``embedding``) to an optimised int8 ONNX model directory, for zero-shot labels."""
-    import json
-    import shutil
-
+    ``embedding``) to optimised fp32 and int8 graphs in ``work``; returns (fp32, int8)."""
     import torch
     from transformers import AutoConfig, BertModel
 
@@ -99,8 +96,7 @@ def export_sentence_encoder(base: Path, out_dir: Path, name: str) -> dict:
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
             return torch.nn.functional.normalize(pooled, dim=-1)
 
-    base, out_dir = Path(base), Path(out_dir)
-    work = out_dir / "work"
+    base, work = Path(base), Path(work)
     work.mkdir(parents=True, exist_ok=True)
     config = AutoConfig.from_pretrained(base)
     config._attn_implementation = "eager"
@@ -114,19 +110,8 @@ def export_sentence_encoder(base: Path, out_dir: Path, name: str) -> dict:
                                         "attention_mask": {0: "batch", 1: "sequence"},
                                         "embedding": {0: "batch"}},
                           opset_version=17, dynamo=False, do_constant_folding=True)
-    fp32 = optimize_onnx(work / "raw.onnx", work / "fp32.onnx", config.num_attention_heads,
-                         config.hidden_size)
-    int8 = quantize_onnx(fp32, work / "int8.onnx")
-    shutil.copyfile(int8, out_dir / "model.onnx")
-    shutil.copyfile(base / "tokenizer.json", out_dir / "tokenizer.json")
-    settings = {"format_version": 1, "task": "sentence-embedding", "name": name,
-                "onnx_file": "model.onnx", "tokenizer_file": "tokenizer.json", "max_tokens": 128,
-                "stride": 96, "batch_size": 1, "quantized": True,
-                "base_model": "sentence-transformers/all-MiniLM-L6-v2"}
-    (out_dir / "config.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-    sizes = {"fp32_onnx_mb": round(fp32.stat().st_size / 1e6, 1), "int8_onnx_mb": round(int8.stat().st_size / 1e6, 1)}
-    shutil.rmtree(work)  # intermediate graphs; only the int8 one is kept
-    return sizes
+    fp32 = optimize_onnx(work / "raw.onnx", work / "fp32.onnx", config.num_attention_heads, config.hidden_size)
+    return fp32, quantize_onnx(fp32, work / "int8.onnx")
 
 
 def export_pooled_encoder(bert, path: Path) -> Path:

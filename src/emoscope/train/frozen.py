@@ -29,44 +29,32 @@ without costing the heads: asymmetric blocks scored 0.7163 CV macro-F1 against 0
 from __future__ import annotations
 
 import shutil
-import sys
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 import numpy as np
 
-from ..card import write_model_card
+from ..card import ModelCard
+from ..data.labelled import LabelledDataset, LabelledTexts
 from ..errors import InputDecodeError
-from ..evaluate import evaluate_labelled, labelled_metrics
-from ..io.labelled import LabelledData
-from ..model import MULTI_LABEL, REGRESSION, SINGLE_LABEL, EmotionModel, sigmoid, softmax
+from ..evaluate import describe_labelled, labelled_metrics
+from ..metrics import tune_thresholds
+from ..persistence import ModelConfig, Task, write_model
+from ..text.encoder import OnnxTextEncoder, sigmoid
+from ..text.model import EmotionModel, softmax
+from .arguments import FrozenArguments
 from .base_models import resolve_base_model
+from .builder import HEADLINE, training_record
+from .custom import TASK_NAMES, _part_title, decision_text, part_metrics
 from .export import export_pooled_encoder, quantize_encoder
-from .goemotions import write_model_files
-from .heads import (RidgeFit, _RidgePath, add_linear_head, best_penalties, cross_validated_predictions,
-                    layer_features)
+from .features import (RidgeFit, RidgePath, best_penalties, cross_validated_predictions, fit_platt_per_label,
+                       fold_platt, layer_features)
+from .graph import add_linear_head
 
-HEADLINE = {MULTI_LABEL: "macro_f1", SINGLE_LABEL: "macro_f1", REGRESSION: "mean_pearson_r"}
 TEMPERATURES = tuple(float(t) for t in np.logspace(-1, 2, 31))
-
-
-@dataclass
-class FrozenArguments:
-    """Settings of ``emoscope train custom --frozen``."""
-
-    base_model: Optional[str] = None  # a name from base_models.BASE_MODEL_NAMES or a folder
-    alphas: Sequence[float] = field(default_factory=lambda: (1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5))
-    folds: int = 5
-    seed: int = 42
-    max_tokens: int = 128
-    stride: int = 96
-    batch_size: int = 32  # 4-bit weights, fp32 activations: a text's scores do not depend on its batch
-    num_threads: Optional[int] = None
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "alphas": list(self.alphas)}
+GRAPH = ("word embeddings int8, weight matrices 4-bit in blocks of 32 (MatMulNBits), activations and head "
+         "fp32; the head was fitted on this graph's own features (no int8/fp32 choice: one graph)")
 
 
 def _load_encoder(base: Path):
@@ -100,31 +88,24 @@ def _fit_temperature(raw: np.ndarray, gold: np.ndarray) -> float:
     return TEMPERATURES[int(np.argmin(losses))]
 
 
-def _head(task: str, fit: RidgeFit, out_of_fold: np.ndarray, targets: np.ndarray):
-    """(weight, bias, out-of-fold scores as the model will report them, what was fitted)."""
-    from .multilingual import calibrated_head, fit_platt_masked
-
-    if task == MULTI_LABEL:
-        scale, shift = fit_platt_masked(out_of_fold, targets)
-        head = calibrated_head(fit.weight, fit.bias, scale, shift)
-        scores = sigmoid(out_of_fold * scale + shift)
-        return head.weight, head.bias, scores, {"platt_scale": scale.round(4).tolist(),
-                                                "platt_shift": shift.round(4).tolist()}
-    if task == SINGLE_LABEL:
+def _head(task: Task, fit: RidgeFit, out_of_fold: np.ndarray, targets: np.ndarray):
+    """(head, out-of-fold scores as the model will report them, what was fitted besides the ridge)."""
+    if task == Task.MULTI_LABEL:
+        scale, shift = fit_platt_per_label(out_of_fold, targets)
+        return (fold_platt(fit, scale, shift), sigmoid(out_of_fold * scale + shift),
+                {"platt_scale": scale.round(4).tolist(), "platt_shift": shift.round(4).tolist()})
+    if task == Task.SINGLE_LABEL:
         temperature = _fit_temperature(out_of_fold, targets.argmax(axis=1))
-        return (fit.weight * temperature, fit.bias * temperature, softmax(temperature * out_of_fold),
-                {"softmax_temperature": round(temperature, 4)})
-    return fit.weight, fit.bias, out_of_fold, {}
+        return (RidgeFit(fit.weight * temperature, fit.bias * temperature, fit.alphas),
+                softmax(temperature * out_of_fold), {"softmax_temperature": round(temperature, 4)})
+    return fit, out_of_fold, {}
 
 
-def train_frozen(data: LabelledData, out_dir: Path, args: FrozenArguments, *, source: str,
-                 eval_data: Optional[LabelledData] = None, eval_source: str = "",
-                 progress: Callable[[str], None] = print, command: Optional[str] = None) -> dict:
+def train_frozen(data: LabelledDataset, out_dir: Path, args: FrozenArguments, *, source: str,
+                 eval_data: Optional[LabelledTexts] = None, eval_source: str = "",
+                 progress: Callable[[str], None] = print, command: Optional[str] = None) -> ModelCard:
     """Encode, fit, choose by cross-validation, evaluate and write the model; returns its card."""
     import onnx
-
-    from ..inference import OnnxTextEncoder
-    from ..metrics import tune_thresholds
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -155,70 +136,53 @@ def train_frozen(data: LabelledData, out_dir: Path, args: FrozenArguments, *, so
     predicted = cross_validated_predictions(features, targets, alphas, folds=args.folds, seed=args.seed)
     penalties = best_penalties(predicted, targets, alphas)
     out_of_fold = np.stack([predicted[alphas.index(a)][:, j] for j, a in enumerate(penalties)], axis=1)
-    fit = _RidgePath(features, targets).folded(penalties)
-    weight, bias, oof_scores, fitted = _head(task, fit, out_of_fold, targets)
+    head, oof_scores, fitted = _head(task, RidgePath(features, targets).folded(penalties), out_of_fold, targets)
     thresholds = np.full(len(labels), 0.5, dtype=np.float32)
-    extra = {"task": task, "name": out_dir.name, "quantized": True, "base_model": base_source,
-             "batch_size": args.batch_size, "max_tokens": args.max_tokens, "stride": args.stride}
-    if task == MULTI_LABEL:
+    config = ModelConfig(task=task, name=out_dir.name, quantized=True, base_model=base_source,
+                         batch_size=args.batch_size, max_tokens=args.max_tokens, stride=args.stride)
+    if task == Task.MULTI_LABEL:
         thresholds = tune_thresholds(targets.astype(bool), oof_scores)
-        extra["at_least_one_label"] = bool(targets.max(axis=1).min() > 0)  # as in train custom
+        config.at_least_one_label = bool(targets.max(axis=1).min() > 0)  # as in train custom
 
-    graph = add_linear_head(onnx.load(str(encoder_path)), "logits", weight, bias)
-    onnx.save(graph, str(work / "model.onnx"))
-    write_model_files(out_dir, onnx_path=work / "model.onnx", tokenizer_path=tokenizer_path, labels=labels,
-                      thresholds=thresholds, lexical=None, encoder_weight=1.0, extra_config=extra)
+    graph = add_linear_head(onnx.load(str(encoder_path)), "logits", head.weight, head.bias)
+    write_model(out_dir, config, labels, graph=graph, tokenizer=tokenizer_path, thresholds=thresholds)
     final = EmotionModel.load(out_dir, num_threads=args.num_threads)
-    metrics = {"cross_validation": labelled_metrics(final, oof_scores, targets)}
-    if len(test.texts):
-        metrics["test"] = evaluate_labelled(final, test.texts, test.targets)
+    metrics = {"cross_validation": {"dataset": "table", "split": "cross_validation", "source": source,
+                                    **labelled_metrics(final, oof_scores, targets)}}
+    if len(test):
+        metrics["test"] = part_metrics(final, test, "test", source)
     if eval_data is not None:
-        held = eval_data.splits["train"]
-        metrics["eval_data"] = {"source": eval_source, **evaluate_labelled(final, held.texts, held.targets)}
+        metrics["eval_data"] = part_metrics(final, eval_data, "eval_data", eval_source)
     shutil.rmtree(work)
-    wall = time.perf_counter() - started
+    unit = "target" if task == Task.REGRESSION else "label"
+    card = ModelCard(
+        name=out_dir.name,
+        task=f"{TASK_NAMES[task]} of {len(labels)} {unit}s trained on {source}",
+        base_model=base_source,
+        architecture=f"frozen encoder, every hidden state mean-pooled and concatenated ({features.shape[1]} "
+                     f"features), one ridge regression per {unit}"
+                     + {Task.MULTI_LABEL: " with a Platt map folded in (sigmoid)",
+                        Task.SINGLE_LABEL: " scaled by a softmax temperature", Task.REGRESSION: ""}[task] + " (ONNX)",
+        labels=labels,
+        facts={"Graph": GRAPH,
+               "Decision": decision_text(task, config.at_least_one_label, "the out-of-fold scores"),
+               "Selection": f"ridge penalty per {unit} from {alphas} by {args.folds}-fold cross-validation over "
+                            f"the {len(texts)} train and dev rows (Pearson r of the out-of-fold predictions); Platt "
+                            f"map / temperature and thresholds fitted on the out-of-fold predictions; the head then "
+                            f"fitted on all of those rows. Test and --eval-data are only reported.",
+               "Inference": f"batches of {args.batch_size}: the graph has no activation quantization, so a text's "
+                            f"scores do not depend on the texts beside it",
+               "Size": f"{sum(f.stat().st_size for f in out_dir.iterdir() if f.is_file()) / 1e6:.1f} MB"},
+        metrics=metrics,
+        data={"source": source, "splits": data.split_source, **{s: len(part) for s, part in data.splits.items()},
+              "dropped_rows_without_text": data.dropped_empty},
+        training=training_record(args, command, started, frozen=True, encode_seconds=round(encode_seconds, 1)),
+        extra={"headline_metric": HEADLINE[task], "penalties": dict(zip(labels, penalties)),
+               **({"fitted": fitted} if fitted else {})})
+    for part, payload in metrics.items():
+        card.sections += describe_labelled(payload, _part_title(part, payload))
+    card.save(out_dir)
     key = HEADLINE[task]
-    what = {MULTI_LABEL: "multi-label classification", SINGLE_LABEL: "single-label classification",
-            REGRESSION: "regression"}[task]
-    card = {
-        "name": out_dir.name,
-        "task": f"{what} of {len(labels)} {'targets' if task == REGRESSION else 'labels'} trained on {source}",
-        "custom": True,
-        "base_model": base_source,
-        "architecture": f"frozen encoder, every hidden state mean-pooled and concatenated ({features.shape[1]} "
-                        f"features), one ridge regression per {'target' if task == REGRESSION else 'label'}"
-                        + {MULTI_LABEL: " with a Platt map folded in (sigmoid)",
-                           SINGLE_LABEL: " scaled by a softmax temperature",
-                           REGRESSION: ""}[task] + " (ONNX)",
-        "quantization": "word embeddings int8, weight matrices 4-bit in blocks of 32 (MatMulNBits), "
-                        "activations and head fp32; the head was fitted on this graph's own features",
-        "decision": {MULTI_LABEL: "one threshold per label, chosen on the out-of-fold scores to maximise "
-                                  "its F1" + ("; a text with no label above threshold gets its best label"
-                                              if extra.get("at_least_one_label") else
-                                              "; a text may get no label, as some training texts have none"),
-                     SINGLE_LABEL: "the label with the highest softmax probability",
-                     REGRESSION: "the head's outputs, on the targets' own scale"}[task],
-        "selection": f"ridge penalty per {'target' if task == REGRESSION else 'label'} from {alphas} by "
-                     f"{args.folds}-fold cross-validation over the {len(texts)} train and dev rows (Pearson r "
-                     f"of the out-of-fold predictions); Platt map / temperature and thresholds fitted on "
-                     f"the out-of-fold predictions; the head then fitted on all of those rows. Test and "
-                     f"--eval-data are only reported.",
-        "penalties": dict(zip(labels, penalties)),
-        **({"fitted": fitted} if fitted else {}),
-        "inference": f"batches of {args.batch_size}: the graph has no activation quantization, so a text's "
-                     f"scores do not depend on the texts beside it",
-        "data": {"source": source, "splits": data.split_source,
-                 **{split: len(part.texts) for split, part in data.splits.items()},
-                 "dropped_rows_without_text": data.dropped_empty},
-        "training": {"command": command or " ".join(sys.argv), "seed": args.seed, "frozen": True,
-                     "arguments": args.to_dict(), "encode_seconds": round(encode_seconds, 1),
-                     "wall_seconds": round(wall, 1)},
-        "headline_metric": key,
-        "metrics": metrics,
-        "labels": labels,
-        "size_mb": round(sum(f.stat().st_size for f in out_dir.iterdir() if f.is_file()) / 1e6, 1),
-    }
-    write_model_card(out_dir, card)
     summary = ", ".join(f"{part} {key} {m[key]:.4f}" for part, m in metrics.items())
-    progress(f"done in {wall:.0f}s: {summary}; model in {out_dir}")
+    progress(f"done in {time.perf_counter() - started:.0f}s: {summary}; model in {out_dir}")
     return card

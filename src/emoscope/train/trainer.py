@@ -13,9 +13,10 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from .arguments import TrainingArguments
+from .arguments import FineTuneArguments
 
 log = logging.getLogger(__name__)
+CHECKPOINT = "checkpoint"  # the fine-tuned PyTorch model a recipe leaves in its output folder
 
 
 def default_base_model() -> Path:
@@ -98,7 +99,7 @@ def report_step(progress: Optional[Callable[[str], None]], step: int, total_step
 
 
 def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
-              args: TrainingArguments, progress: Optional[Callable[[str], None]] = None,
+              args: FineTuneArguments, progress: Optional[Callable[[str], None]] = None,
               problem_type: str = "multi_label_classification"):
     """Fine-tune the base encoder with a mean-pooled head; returns (model, info).
 
@@ -164,7 +165,7 @@ def save_checkpoint(model, checkpoint: Path, base: Path) -> None:
 
 
 def fine_tune_or_reuse(checkpoint: Path, texts: Sequence[str], targets: np.ndarray,
-                       labels: Sequence[str], args: TrainingArguments,
+                       labels: Sequence[str], args: FineTuneArguments,
                        progress: Callable[[str], None], recipe: Optional[dict] = None,
                        problem_type: str = "multi_label_classification"):
     """Fine-tune and save to ``checkpoint`` (with the base's tokenizer files), or reload it when

@@ -1,0 +1,48 @@
+"""``emoscope serve``: the HTTP API and the web page."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from .app import ModelOption, ThreadsOption, app, require_extra
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    model: Optional[str] = ModelOption,
+    workers: int = typer.Option(1, min=1, help="Server processes (each loads the model)."),
+    threads: Optional[int] = ThreadsOption,
+    max_texts: int = typer.Option(64, help="Most texts in one request (413 beyond)."),
+    max_chars: int = typer.Option(10_000, help="Most characters in one text (413 beyond)."),
+    max_body_bytes: int = typer.Option(1_000_000, help="Largest request body in bytes (413 beyond)."),
+    batching: bool = typer.Option(True, "--batching/--no-batching", help="Gather concurrent requests into shared model batches."),
+    max_batch: int = typer.Option(64, help="Most texts in one shared model batch."),
+    max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for more requests (ms)."),
+    batch_size: int = typer.Option(1, min=1, help="Texts per model run within a shared batch (default 1 keeps each result independent of other requests)."),
+) -> None:
+    """Serve the HTTP API (/v1/analyze, /v1/labels, /healthz, /docs) and the web page at /."""
+    require_extra("serving", "serve", ("fastapi", "uvicorn"))
+    import uvicorn
+
+    from ..persistence import read_labels, resolve_model_dir
+    from ..serve.app import SETTINGS_ENV, ServeSettings, create_app
+    from ..text.model import DEFAULT_MODEL
+
+    settings = ServeSettings(model=model, num_threads=threads, max_texts=max_texts, max_chars=max_chars,
+                             max_body_bytes=max_body_bytes, batching=batching, max_batch=max_batch,
+                             max_wait_ms=max_wait_ms, model_batch_size=batch_size)
+    read_labels(resolve_model_dir(model, DEFAULT_MODEL))  # fail fast, before the server starts, on a bad --model
+    if workers > 1:
+        import dataclasses
+        import os
+
+        os.environ[SETTINGS_ENV] = json.dumps(dataclasses.asdict(settings))
+        uvicorn.run("emoscope.serve.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, timeout_graceful_shutdown=30)
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=30)

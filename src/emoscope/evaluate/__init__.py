@@ -1,0 +1,156 @@
+"""Evaluate any model on the datasets emoscope knows, the same way for the CLI and model cards.
+
+:data:`EVALUATIONS` lists each dataset once: how to read it and score a model on it (``run``,
+returning the JSON payload that ``emoscope evaluate --json`` prints and a model card stores under
+``"<dataset>/<split>"``) and how to present the result (``describe``, returning the card sections
+that the CLI prints as tables and the card renders as Markdown).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from ..card import CardSection
+from ..errors import InputNotFoundError, ModelLoadError, UnsupportedFormatError, UsageError
+from .dialogue import ContextEvaluation, describe_meld, evaluate_context_model
+from .dimensions import describe_head, evaluate_head
+from .labels import (EvaluationReport, describe_goemotions, describe_labelled, evaluate_labelled,
+                     evaluate_model, evaluate_predictions, evaluate_scores, goemotions_payload,
+                     labelled_metrics)
+from .languages import describe_track_a, evaluate_track_a, language_macro_f1
+from .zeroshot import describe_zero_shot, evaluate_zero_shot_ekman
+
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class EvaluationOptions:
+    """What ``emoscope evaluate`` passes besides dataset, data, split and model."""
+
+    num_threads: Optional[int] = None
+    languages: Sequence[str] = ()  # semeval-a: only these languages
+    text_column: str = "text"  # table
+    label_column: Optional[str] = None  # table, single-label model
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    name: str
+    help: str
+    default_split: str
+    run: Callable[[Path, str, Optional[str], EvaluationOptions], dict]
+    describe: Callable[[dict], list[CardSection]]
+
+
+def _goemotions(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:
+    from ..data.goemotions import read_goemotions
+    from ..text.model import EmotionModel
+
+    labelled = read_goemotions(data, split)
+    loaded = EmotionModel.load(model, num_threads=options.num_threads)
+    if labelled.labels != loaded.labels:
+        raise ModelLoadError(f"the model's labels differ from {data}/labels.txt")
+    return goemotions_payload(loaded, labelled, split)
+
+
+def _head(dataset: str, head: str):
+    def run(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:
+        from ..data.emobank import read_emobank
+        from ..data.semeval import read_intensity
+        from ..text.model import EmotionModel
+
+        parts = read_emobank(data) if dataset == "emobank" else read_intensity(data)
+        if split not in parts:
+            raise InputNotFoundError(f"{data}: no {split!r} split for {dataset}; it has {', '.join(parts)}")
+        loaded = EmotionModel.load(model, num_threads=options.num_threads)
+        rows = parts[split]
+        return {"dataset": dataset, "split": split, "model": loaded.name,
+                **evaluate_head(loaded, head, rows.texts, rows.targets)}
+    return run
+
+
+def _track_a(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:
+    from ..data.semeval import read_track_a
+    from ..text.model import EmotionModel
+
+    splits = read_track_a(data, split, options.languages)
+    loaded = EmotionModel.load(model or "semeval-multilingual-e5", num_threads=options.num_threads)
+    return {"dataset": "semeval-a", "split": split, "model": loaded.name, **evaluate_track_a(loaded, splits)}
+
+
+def _meld(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:
+    from ..data.meld import read_meld
+    from ..text.context import ContextEmotionModel
+
+    turns = read_meld(data, split)
+    loaded = ContextEmotionModel.load(model, num_threads=options.num_threads)
+    return {"dataset": "meld", "split": split, "model": loaded.name,
+            **evaluate_context_model(loaded, turns).to_dict()}
+
+
+def _table(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:
+    from ..data.labelled import LabelSpec, read_labelled_texts
+    from ..text.model import EmotionModel
+
+    loaded = EmotionModel.load(model, num_threads=options.num_threads)
+    spec = LabelSpec.for_model(loaded.task, loaded.labels, options.text_column, options.label_column)
+    rows = read_labelled_texts(str(data), spec, known_labels=loaded.labels)
+    return {"dataset": "table", "data": str(data), "model": loaded.name, "task": loaded.task.value,
+            **evaluate_labelled(loaded, rows.texts, rows.targets)}
+
+
+def _zero_shot(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:
+    from ..text.zeroshot import SentenceEncoder
+
+    encoder = SentenceEncoder(model, num_threads=options.num_threads)
+    result = evaluate_zero_shot_ekman(data, encoder.directory, options.num_threads)
+    return {"dataset": "zero-shot-ekman", "split": "test", "model": encoder.config.name or encoder.directory.name,
+            **result}
+
+
+EVALUATIONS: dict[str, Evaluation] = {e.name: e for e in (
+    Evaluation("goemotions", "GoEmotions: per-label F1, macro/micro F1, Ekman and sentiment rollups, "
+               "calibration error (folder with {train,dev,test}.tsv and labels.txt)", "test",
+               _goemotions, describe_goemotions),
+    Evaluation("emobank", "EmoBank: Pearson r of the valence-arousal-dominance head (emobank.csv or "
+               "its folder)", "test", _head("emobank", "vad"), describe_head),
+    Evaluation("intensity", "SemEval 2025 Task 11 track B English: Pearson r of the intensity head "
+               "(the track_b folder; its test labels are not public)", "dev", _head("intensity", "intensity"),
+               describe_head),
+    Evaluation("semeval-a", "SemEval 2025 Task 11 track A: macro-F1 per language (the track_a folder; "
+               "default model semeval-multilingual-e5)", "dev", _track_a, describe_track_a),
+    Evaluation("meld", "MELD: weighted-F1 of the dialogue context model, with and without context "
+               "(folder with {train,dev,test}_sent_emo.csv)", "test", _meld, describe_meld),
+    Evaluation("table", "a labelled CSV/JSONL/Parquet file for a model from 'train custom' (one column "
+               "per label or target, or --label-column)", "test",
+               _table, lambda payload: describe_labelled(payload, str(payload["data"]))),
+    Evaluation("zero-shot-ekman", "zero-shot Ekman categories on GoEmotions from the category names and "
+               "descriptions only (a sentence encoder: default minilm-embed)", "test", _zero_shot,
+               describe_zero_shot),
+)}
+
+
+def evaluate_dataset(dataset: str, data, *, split: Optional[str] = None, model: Optional[str] = None,
+                     options: EvaluationOptions = EvaluationOptions()) -> dict:
+    """Score ``model`` (a name, a directory, or the dataset's default) on ``dataset`` read from
+    ``data``; returns the payload ``emoscope evaluate --json`` prints."""
+    if dataset not in EVALUATIONS:
+        raise UnsupportedFormatError(f"unknown dataset {dataset!r}; supported: {', '.join(EVALUATIONS)}")
+    evaluation = EVALUATIONS[dataset]
+    split = split or evaluation.default_split
+    if split not in SPLITS:
+        raise UsageError(f"unknown split {split!r}; choose train, dev or test")
+    return evaluation.run(Path(data), split, model, options)
+
+
+def describe(payload: dict) -> list[CardSection]:
+    """The sections that present an evaluation payload (for the CLI and model cards)."""
+    return EVALUATIONS[payload["dataset"]].describe(payload)
+
+
+__all__ = ["EVALUATIONS", "Evaluation", "EvaluationOptions", "evaluate_dataset", "describe",
+           "EvaluationReport", "ContextEvaluation", "evaluate_predictions", "evaluate_scores", "evaluate_model",
+           "evaluate_labelled", "labelled_metrics", "goemotions_payload", "evaluate_head", "evaluate_context_model",
+           "evaluate_track_a", "language_macro_f1", "evaluate_zero_shot_ekman"]

@@ -1,0 +1,54 @@
+"""Weighted-F1 of a dialogue context model on MELD, with and without context."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..card import CardSection, CardTable
+from ..data.labelled import LabelledTexts
+from ..metrics import class_f1, weighted_f1
+
+
+@dataclass
+class ContextEvaluation:
+    weighted_f1: float
+    weighted_f1_no_context: float
+    per_class: list[dict]
+    n_turns: int
+    context_turns: int
+    turns_per_second: float
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def evaluate_context_model(model, turns: LabelledTexts) -> ContextEvaluation:
+    """Score a :class:`~emoscope.ContextEmotionModel` on dialogue turns (as
+    :func:`emoscope.data.meld.read_meld` reads them): each dialogue as the model reads it in use,
+    then each turn alone (the no-context ablation)."""
+    n = len(model.labels)
+    gold = np.asarray([model.labels.index(turns.labels[g]) for g in turns.gold])
+    dialogues = list(turns.dialogue_turns())
+    started = time.perf_counter()
+    with_context = np.concatenate([model.turn_scores(s, t) for s, t in dialogues])
+    seconds = time.perf_counter() - started
+    alone = np.concatenate([model.turn_scores(s, t, context_turns=0) for s, t in dialogues])
+    predicted = with_context.argmax(1)
+    return ContextEvaluation(
+        weighted_f1=weighted_f1(gold, predicted, n),
+        weighted_f1_no_context=weighted_f1(gold, alone.argmax(1), n),
+        per_class=[{"label": label, "f1": class_f1(gold, predicted, c), "support": int(np.sum(gold == c))}
+                   for c, label in enumerate(model.labels)],
+        n_turns=len(gold), context_turns=model.context_turns,
+        turns_per_second=len(gold) / seconds if seconds else 0.0)
+
+
+def describe_meld(payload: dict) -> list[CardSection]:
+    lines = [f"**weighted-F1 {payload['weighted_f1']:.4f}** with {payload['context_turns']} turns of context; "
+             f"{payload['weighted_f1_no_context']:.4f} with none (each turn alone)"]
+    table = CardTable(["label", "F1", "support"],
+                      [[r["label"], round(r["f1"], 3), r["support"]] for r in payload["per_class"]])
+    return [CardSection(f"MELD {payload['split']} ({payload['n_turns']} turns)", lines, [table])]

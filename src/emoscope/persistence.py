@@ -1,0 +1,356 @@
+"""The on-disk format of an emoscope model directory.
+
+This is the only module that reads or writes a model directory's files, whatever recipe made
+the model and whatever kind it is::
+
+    config.json                 ModelConfig: task, graph and tokenizer files, windows, heads
+    labels.json                 the model's labels (or regression targets), in output order
+    thresholds.json             {label: threshold} for sigmoid tasks
+    language_thresholds.json    {language: {label: threshold}} (optional)
+    calibration.json            per-label Platt map {label: {a, b}} (optional)
+    lexical_vocab.txt, lexical.npz   the TF-IDF head (optional; ``config.lexical``)
+    zero_shot.json              a zero-shot classifier's label descriptions and settings
+    model.onnx, tokenizer.json  the graph and the tokenizer
+    model_card.json, README.md  the card (see :mod:`emoscope.card`)
+
+Shipped models live in ``emoscope/models/<name>/``; :func:`resolve_model_dir` turns a name, a
+directory or ``None`` (the default) into a directory, in one place for every model kind.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field, fields
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from .errors import ModelLoadError
+
+FORMAT_VERSION = 1
+CONFIG_FILE = "config.json"
+LABELS_FILE = "labels.json"
+THRESHOLDS_FILE = "thresholds.json"
+LANGUAGE_THRESHOLDS_FILE = "language_thresholds.json"
+CALIBRATION_FILE = "calibration.json"
+LEXICAL_VOCAB_FILE = "lexical_vocab.txt"
+LEXICAL_WEIGHTS_FILE = "lexical.npz"
+ZERO_SHOT_FILE = "zero_shot.json"
+GRAPH_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+DEFAULT_THRESHOLD = 0.5
+
+
+class Task(str, Enum):
+    """What a model directory's graph computes (``config.json``'s ``task``)."""
+
+    MULTI_LABEL = "multi-label-classification"
+    SINGLE_LABEL = "single-label-classification"
+    REGRESSION = "regression"
+    DIALOGUE_TURN = "dialogue-turn-classification"  # one label per turn, read with its context
+    SENTENCE_EMBEDDING = "sentence-embedding"  # unit vectors, for zero-shot labels
+    ZERO_SHOT = "zero-shot"  # label descriptions scored against a sentence encoder
+
+    @property
+    def sigmoid(self) -> bool:
+        """Per-label sigmoid scores decided by thresholds."""
+        return self in (Task.MULTI_LABEL, Task.DIALOGUE_TURN)
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """An extra graph output computed in the same pass as the labels (e.g. VAD, intensity)."""
+
+    output: str
+    targets: tuple[str, ...]
+    range: tuple[float, float]
+    windows: str = "mean"  # how a long text's windows combine: "mean" or "max"
+    neutral: float = 0.0  # the value of an empty text
+
+    def to_dict(self) -> dict:
+        return {"output": self.output, "targets": list(self.targets), "range": list(self.range),
+                "windows": self.windows, "neutral": self.neutral}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "HeadSpec":
+        return cls(str(data["output"]), tuple(data["targets"]), tuple(float(x) for x in data["range"]),
+                   str(data.get("windows", "mean")), float(data.get("neutral", 0.0)))
+
+
+@dataclass
+class ModelConfig:
+    """``config.json``: everything the runtime needs to run the graph and read its outputs."""
+
+    task: Task = Task.MULTI_LABEL
+    name: Optional[str] = None
+    onnx_file: str = GRAPH_FILE
+    tokenizer_file: str = TOKENIZER_FILE
+    max_tokens: int = 128  # word pieces per window, special tokens included
+    stride: int = 96  # a long text's windows start every ``stride`` pieces
+    batch_size: int = 1  # windows per graph run (see emoscope.text.encoder)
+    long_texts: str = "windows"  # or "truncate": keep the first window only
+    lexical: bool = False  # a TF-IDF head blended with the encoder
+    encoder_weight: float = 1.0
+    at_least_one_label: bool = True
+    context_turns: int = 0  # dialogue-turn models: earlier turns read with each turn
+    quantized: Optional[bool] = None
+    base_model: Optional[str] = None
+    heads: dict[str, HeadSpec] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
+    format_version: int = FORMAT_VERSION
+
+    _ORDER = ("format_version", "task", "name", "onnx_file", "tokenizer_file", "max_tokens", "stride",
+              "batch_size", "long_texts", "lexical", "encoder_weight", "at_least_one_label",
+              "context_turns", "quantized", "base_model")
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = CONFIG_FILE) -> "ModelConfig":
+        try:
+            task = Task(data.get("task", Task.MULTI_LABEL.value))
+        except ValueError:
+            raise ModelLoadError(f"{source}: unknown task {data.get('task')!r}") from None
+        known = {f.name for f in fields(cls)} - {"task", "heads", "extra"}
+        values = {k: v for k, v in data.items() if k in known}
+        heads = {name: HeadSpec.from_dict(spec) for name, spec in (data.get("heads") or {}).items()}
+        extra = {k: v for k, v in data.items() if k not in known and k not in ("task", "heads")}
+        return cls(task=task, heads=heads, extra=extra, **values)
+
+    def to_dict(self) -> dict:
+        defaults = ModelConfig()
+        out: dict = {}
+        for key in self._ORDER:
+            value = getattr(self, key)
+            if key == "task":
+                value = self.task.value
+            always = key in ("format_version", "task", "onnx_file", "tokenizer_file", "max_tokens",
+                             "stride", "batch_size")
+            if always or (value is not None and value != getattr(defaults, key)) or \
+                    (key in ("lexical", "encoder_weight") and self.task.sigmoid):
+                out[key] = value
+        if self.heads:
+            out["heads"] = {name: spec.to_dict() for name, spec in self.heads.items()}
+        return {**out, **self.extra}
+
+
+@dataclass
+class LexicalWeights:
+    """The TF-IDF head's arrays as stored (see :class:`emoscope.text.lexical.LexicalHead`)."""
+
+    terms: list[str]
+    idf: np.ndarray
+    coef: np.ndarray  # (n_features, n_labels)
+    intercept: np.ndarray
+
+
+@dataclass
+class ModelFiles:
+    """A model directory, read: what every model kind is built from."""
+
+    directory: Path
+    config: ModelConfig
+    labels: list[str]
+    thresholds: np.ndarray
+    language_thresholds: dict = field(default_factory=dict)
+    calibration: Optional[tuple[np.ndarray, np.ndarray]] = None
+    lexical: Optional[LexicalWeights] = None
+
+    @property
+    def graph(self) -> Path:
+        return self.directory / self.config.onnx_file
+
+    @property
+    def tokenizer(self) -> Path:
+        return self.directory / self.config.tokenizer_file
+
+
+# -- where models are ------------------------------------------------------------------------
+def shipped_model_dir(name: str) -> Path:
+    """The folder of a model that ships inside the package (it may not exist)."""
+    return Path(str(resources.files("emoscope") / "models" / name))
+
+
+def shipped_model_names() -> list[str]:
+    root = Path(str(resources.files("emoscope") / "models"))
+    return sorted(p.name for p in root.iterdir() if (p / CONFIG_FILE).is_file()) if root.is_dir() else []
+
+
+def resolve_model_dir(spec: Union[str, Path, None], default: str) -> Path:
+    """The directory of ``spec``: ``None`` is the shipped model ``default``; an existing path is
+    itself; otherwise the name of a shipped model (an unknown name stays a path, so that
+    :func:`read_model` reports it)."""
+    if spec is None:
+        return shipped_model_dir(default)
+    path = Path(spec)
+    if not path.exists() and shipped_model_dir(str(spec)).is_dir():
+        return shipped_model_dir(str(spec))
+    return path
+
+
+# -- reading ---------------------------------------------------------------------------------
+def _read_json(path: Path, what: str):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelLoadError(f"{path.parent}: cannot read {what} ({exc})") from None
+
+
+def read_config(directory: Union[str, Path]) -> ModelConfig:
+    directory = Path(directory)
+    path = directory / CONFIG_FILE
+    if not path.is_file():
+        raise ModelLoadError(f"{directory}: not an emoscope model directory (no {CONFIG_FILE})")
+    data = _read_json(path, CONFIG_FILE)
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path}: expected a JSON object")
+    return ModelConfig.from_dict(data, str(path))
+
+
+def read_labels(directory: Union[str, Path]) -> list[str]:
+    """The labels of a model directory, without reading its graph."""
+    directory = Path(directory)
+    if not (directory / LABELS_FILE).is_file():
+        raise ModelLoadError(f"{directory}: not an emoscope model directory (no {LABELS_FILE})")
+    labels = _read_json(directory / LABELS_FILE, LABELS_FILE)
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise ModelLoadError(f"{directory / LABELS_FILE}: expected a JSON list of label names")
+    return labels
+
+
+def read_model(directory: Union[str, Path]) -> ModelFiles:
+    """Read every file of a model directory except the graph and the tokenizer (which the
+    runtime opens itself); :class:`ModelLoadError` names what is missing or unreadable."""
+    directory = Path(directory)
+    config = read_config(directory)
+    labels = read_labels(directory)
+    threshold_map = (_read_json(directory / THRESHOLDS_FILE, THRESHOLDS_FILE)
+                     if (directory / THRESHOLDS_FILE).is_file() else {})
+    if config.task.sigmoid and not (directory / THRESHOLDS_FILE).is_file():
+        raise ModelLoadError(f"{directory}: cannot read model files (no {THRESHOLDS_FILE})")
+    thresholds = np.array([threshold_map.get(label, DEFAULT_THRESHOLD) for label in labels], dtype=np.float32)
+    language = directory / LANGUAGE_THRESHOLDS_FILE
+    files = ModelFiles(directory, config, labels, thresholds,
+                       _read_json(language, LANGUAGE_THRESHOLDS_FILE) if language.is_file() else {})
+    if (directory / CALIBRATION_FILE).is_file():
+        files.calibration = read_calibration(directory, labels)
+    if config.lexical:
+        files.lexical = read_lexical(directory)
+    return files
+
+
+def read_calibration(directory: Path, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    data = _read_json(Path(directory) / CALIBRATION_FILE, CALIBRATION_FILE)["labels"]
+    return (np.array([data[label]["a"] for label in labels], dtype=np.float32),
+            np.array([data[label]["b"] for label in labels], dtype=np.float32))
+
+
+def read_lexical(directory: Path) -> LexicalWeights:
+    directory = Path(directory)
+    try:
+        terms = (directory / LEXICAL_VOCAB_FILE).read_text(encoding="utf-8").split("\n")[:-1]
+        with np.load(directory / LEXICAL_WEIGHTS_FILE) as data:
+            return LexicalWeights(terms, data["idf"], data["coef"], data["intercept"])
+    except OSError as exc:
+        raise ModelLoadError(f"{directory}: cannot read the lexical head ({exc})") from None
+
+
+# -- writing ---------------------------------------------------------------------------------
+def _write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def write_thresholds(directory: Path, labels: Sequence[str], thresholds: Sequence[float],
+                     file: str = THRESHOLDS_FILE) -> None:
+    _write_json(Path(directory) / file, {label: round(float(t), 6) for label, t in zip(labels, thresholds)})
+
+
+def write_calibration(directory: Path, labels: Sequence[str], a: np.ndarray, b: np.ndarray) -> None:
+    _write_json(Path(directory) / CALIBRATION_FILE,
+                {"method": "platt", "labels": {label: {"a": round(float(x), 6), "b": round(float(y), 6)}
+                                               for label, x, y in zip(labels, a, b)}})
+
+
+def remove_calibration(directory: Path) -> None:
+    (Path(directory) / CALIBRATION_FILE).unlink(missing_ok=True)
+
+
+def write_lexical(directory: Path, lexical) -> None:
+    """Store a lexical head (anything with ``terms``, ``idf``, ``coef`` and ``intercept``)."""
+    directory = Path(directory)
+    (directory / LEXICAL_VOCAB_FILE).write_text("\n".join(lexical.terms) + "\n", encoding="utf-8")
+    np.savez_compressed(directory / LEXICAL_WEIGHTS_FILE, idf=np.asarray(lexical.idf, dtype=np.float32),
+                        coef=np.asarray(lexical.coef).astype(np.float16),
+                        intercept=np.asarray(lexical.intercept, dtype=np.float32))
+
+
+def write_model(directory: Union[str, Path], config: ModelConfig, labels: Optional[Sequence[str]], *,
+                graph=None, tokenizer: Optional[Path] = None, thresholds=None, lexical=None,
+                calibration: Optional[tuple] = None, language_thresholds: Optional[dict] = None,
+                card=None) -> Path:
+    """Write a model directory.  ``graph`` is an ONNX file to copy or an ``onnx.ModelProto`` to
+    save; ``tokenizer`` a ``tokenizer.json`` to copy; ``card`` a :class:`~emoscope.card.ModelCard`;
+    ``labels`` ``None`` for a model without labels (a sentence encoder).  Files a previous model
+    left there that this one does not have are removed."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    config.lexical = lexical is not None if config.task.sigmoid else config.lexical
+    if graph is not None:
+        target = directory / config.onnx_file
+        if isinstance(graph, (str, Path)):
+            if Path(graph).resolve() != target.resolve():
+                shutil.copyfile(graph, target)
+        else:
+            import onnx
+
+            onnx.save(graph, str(target))
+    if tokenizer is not None and Path(tokenizer).resolve() != (directory / config.tokenizer_file).resolve():
+        shutil.copyfile(tokenizer, directory / config.tokenizer_file)
+    if labels is not None:
+        _write_json(directory / LABELS_FILE, list(labels))
+    if thresholds is not None:
+        write_thresholds(directory, labels, thresholds)
+    for present, name in ((lexical, LEXICAL_VOCAB_FILE), (lexical, LEXICAL_WEIGHTS_FILE),
+                          (calibration, CALIBRATION_FILE), (language_thresholds, LANGUAGE_THRESHOLDS_FILE)):
+        if present is None:
+            (directory / name).unlink(missing_ok=True)
+    if lexical is not None:
+        write_lexical(directory, lexical)
+    if calibration is not None:
+        write_calibration(directory, labels, *calibration)
+    if language_thresholds is not None:
+        _write_json(directory / LANGUAGE_THRESHOLDS_FILE, language_thresholds)
+    _write_json(directory / CONFIG_FILE, config.to_dict())
+    if card is not None:
+        card.save(directory)
+    return directory
+
+
+def write_zero_shot_settings(directory: Path, settings: dict) -> None:
+    _write_json(Path(directory) / ZERO_SHOT_FILE, settings)
+
+
+def read_zero_shot_settings(directory: Path) -> dict:
+    path = Path(directory) / ZERO_SHOT_FILE
+    if not path.is_file():
+        raise ModelLoadError(f"{directory}: not a saved zero-shot classifier (no {ZERO_SHOT_FILE}); "
+                             f"give labels instead: ZeroShotClassifier(['joy', 'awe'])")
+    return _read_json(path, ZERO_SHOT_FILE)
+
+
+def copy_model(files: ModelFiles, target: Union[str, Path], *, thresholds=None) -> Path:
+    """Write ``files``' model to ``target`` (thresholds as given, or as read), with its card."""
+    from .card import ModelCard
+
+    target = Path(target)
+    if target.resolve() == files.directory.resolve():
+        if thresholds is not None:
+            write_thresholds(target, files.labels, thresholds)
+        return target
+    return write_model(target, files.config, files.labels, graph=files.graph, tokenizer=files.tokenizer,
+                       thresholds=files.thresholds if thresholds is None else thresholds,
+                       lexical=files.lexical, calibration=files.calibration,
+                       language_thresholds=files.language_thresholds or None,
+                       card=ModelCard.load(files.directory))

@@ -1,0 +1,309 @@
+"""The text model: :class:`EmotionModel` loads a model directory and predicts."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Union, overload
+
+import numpy as np
+
+from ..calibration import apply_platt
+from ..errors import ModelLoadError
+from ..metrics import decide
+from ..persistence import ModelConfig, ModelFiles, Task, copy_model, read_config, read_model, resolve_model_dir
+from ..taxonomy import default_rollups
+from .encoder import DEFAULT_BATCH_SIZE, OnnxTextEncoder, sigmoid  # noqa: F401 (re-exported)
+from .lexical import LexicalHead
+from .results import NEUTRAL, VAD, EmotionResult, RollupResult, RollupSpec  # noqa: F401 (re-exported)
+
+DEFAULT_MODEL = "goemotions-minilm"
+LABEL_TASKS = (Task.MULTI_LABEL, Task.SINGLE_LABEL, Task.REGRESSION, Task.DIALOGUE_TURN)
+
+
+@dataclass
+class ComponentScores:
+    """Per-text probabilities of each part of the model before blending (used by training)."""
+
+    encoder: np.ndarray
+    lexical: Optional[np.ndarray]
+    empty: np.ndarray
+    windows: np.ndarray
+    heads: dict = field(default_factory=dict)  # head name -> (n_texts, n_targets) values
+
+
+def mean_over_windows(values: np.ndarray, owners: np.ndarray, n_texts: int) -> np.ndarray:
+    """Average window outputs into one row per text (regression and single-label models)."""
+    out = np.zeros((n_texts, values.shape[1]), dtype=np.float32)
+    np.add.at(out, owners, values)
+    return out / np.maximum(np.bincount(owners, minlength=n_texts), 1)[:, None]
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def max_over_windows(values: np.ndarray, owners: np.ndarray, n_texts: int) -> np.ndarray:
+    """Each column's highest value over a text's windows, one row per text."""
+    out = np.full((n_texts, values.shape[1]), -np.inf, dtype=np.float32)
+    np.maximum.at(out, owners, values)
+    return out
+
+
+def combine_windows(probs: np.ndarray, owners: np.ndarray, n_texts: int,
+                    neutral_index: Optional[int]) -> np.ndarray:
+    """Merge window probabilities into one row per text.
+
+    An emotion takes its highest probability over the windows (it is expressed if any part of
+    the text expresses it); ``neutral`` takes its lowest (a text is neutral only if every part is).
+    """
+    out = max_over_windows(probs, owners, n_texts)
+    if neutral_index is not None:
+        low = np.full(n_texts, np.inf, dtype=np.float32)
+        np.minimum.at(low, owners, probs[:, neutral_index])
+        out[:, neutral_index] = low
+    return out
+
+
+_KIND_OF_TASK = {Task.SENTENCE_EMBEDDING: "emoscope.text.zeroshot.SentenceEncoder",
+                 Task.ZERO_SHOT: "emoscope.ZeroShotClassifier"}
+
+
+def _require_label_task(directory: Path, config: ModelConfig) -> None:
+    if config.task not in LABEL_TASKS:
+        raise ModelLoadError(f"{directory}: a {config.task.value} model, not a label model "
+                             f"({_KIND_OF_TASK.get(config.task, 'another model kind')} reads it)")
+
+
+class EmotionModel:
+    """Emotion classifier (multi-label, single-label) or regressor of texts, backed by an ONNX
+    encoder (plus an optional lexical head); the shipped one adds VAD and intensity heads.
+
+    >>> model = EmotionModel.load()
+    >>> model.predict("Thank you so much, you made my day!").labels
+    ('gratitude',)
+    """
+
+    def __init__(self, files: ModelFiles, encoder: OnnxTextEncoder, lexical: Optional[LexicalHead] = None):
+        _require_label_task(files.directory, files.config)
+        self.files = files
+        self.directory = files.directory
+        self.config = files.config
+        self.labels = list(files.labels)
+        self.thresholds = files.thresholds
+        self.encoder = encoder
+        self.lexical = lexical
+        self.encoder_weight = float(self.config.encoder_weight) if lexical else 1.0
+        self.task = self.config.task
+        self.calibration = files.calibration if self.task == Task.MULTI_LABEL else None
+        self._neutral_index = self.labels.index(NEUTRAL) if NEUTRAL in self.labels else None
+        # extra graph outputs from the same pass (VAD, intensity): {name: HeadSpec}
+        self.heads = dict(self.config.heads) if self.task == Task.MULTI_LABEL else {}
+        self.language_thresholds: dict = files.language_thresholds
+        self.language: Optional[str] = None
+
+    # -- loading and saving -------------------------------------------------------------
+    @classmethod
+    def load(cls, path: Optional[Union[str, Path]] = None, *, num_threads: Optional[int] = None,
+             batch_size: Optional[int] = None) -> "EmotionModel":
+        """Load the shipped model (``path=None``), a shipped model by name, or a directory."""
+        directory = resolve_model_dir(path, DEFAULT_MODEL)
+        _require_label_task(directory, read_config(directory))  # before anything else is read
+        files = read_model(directory)
+        encoder = OnnxTextEncoder.from_config(files.directory, files.config, num_threads=num_threads,
+                                              batch_size=batch_size)
+        lexical = LexicalHead.from_weights(files.lexical) if files.lexical is not None else None
+        return cls(files, encoder, lexical)
+
+    @classmethod
+    def from_pretrained(cls, path: Optional[Union[str, Path]] = None, **kwargs) -> "EmotionModel":
+        return cls.load(path, **kwargs)
+
+    def save_pretrained(self, path: Union[str, Path]) -> Path:
+        """Write this model to ``path`` (thresholds as currently set), card included."""
+        return copy_model(self.files, path, thresholds=self.thresholds)
+
+    def for_language(self, language: str) -> "EmotionModel":
+        """This model deciding with the thresholds chosen for ``language`` (a model trained on
+        several languages, such as ``semeval-multilingual-e5``, keeps one set per language);
+        scores are unchanged.  The returned model shares this one's encoder."""
+        if language not in self.language_thresholds:
+            known = ", ".join(sorted(self.language_thresholds)) or "none"
+            raise ModelLoadError(f"model {self.name!r} has no thresholds for language {language!r} "
+                                 f"(it has: {known})")
+        chosen = self.language_thresholds[language]
+        model = copy.copy(self)
+        model.thresholds = np.array([chosen.get(l, t) for l, t in zip(self.labels, self.thresholds)],
+                                    dtype=np.float32)
+        model.language = language
+        return model
+
+    @property
+    def name(self) -> str:
+        return str(self.config.name or self.directory.name)
+
+    # -- prediction ----------------------------------------------------------------------
+    def component_scores(self, texts: Sequence[str]) -> ComponentScores:
+        texts = list(texts)
+        empty = np.array([not t.strip() for t in texts], dtype=bool)
+        keep = np.flatnonzero(~empty)
+        encoder = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        windows = np.zeros(len(texts), dtype=np.int64)
+        lexical = None
+        heads = {name: np.full((len(texts), len(h.targets)), h.neutral, dtype=np.float32)
+                 for name, h in self.heads.items()}  # an empty text keeps each head's neutral value
+        if len(keep):
+            kept = [texts[i] for i in keep]
+            output = self.encoder.run(kept, extra_outputs=[h.output for h in self.heads.values()])
+            for name, head in self.heads.items():
+                merge = mean_over_windows if head.windows == "mean" else max_over_windows
+                values = merge(output.extra[head.output], output.owners, len(kept))
+                heads[name][keep] = np.clip(values, *head.range)
+            if self.task == Task.REGRESSION:
+                encoder[keep] = mean_over_windows(output.logits, output.owners, len(kept))
+            elif self.task == Task.SINGLE_LABEL:
+                encoder[keep] = mean_over_windows(softmax(output.logits), output.owners, len(kept))
+            else:
+                encoder[keep] = combine_windows(sigmoid(output.logits), output.owners, len(kept),
+                                                self._neutral_index)
+            windows[keep] = np.bincount(output.owners, minlength=len(kept))
+        if self.lexical is not None:
+            lexical = np.zeros_like(encoder)
+            if len(keep):
+                lexical[keep] = self.lexical.predict_proba(kept)
+        return ComponentScores(encoder, lexical, empty, windows, heads)
+
+    def blend(self, parts: ComponentScores, encoder_weight: Optional[float] = None,
+              calibrated: bool = True) -> np.ndarray:
+        """Final scores: the encoder/TF-IDF blend, then (``calibrated``, when the model has
+        ``calibration.json``) the per-label calibration."""
+        weight = self.encoder_weight if encoder_weight is None else encoder_weight
+        scores = parts.encoder.copy() if parts.lexical is None else (  # parts stay reusable
+            weight * parts.encoder + (1.0 - weight) * parts.lexical)
+        if calibrated and self.calibration is not None:
+            scores = apply_platt(scores, *self.calibration)
+        if parts.empty.any() and self.task != Task.REGRESSION:
+            scores[parts.empty] = 0.0
+            if self._neutral_index is not None:
+                scores[parts.empty, self._neutral_index] = 1.0
+        return scores
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_labels) probabilities, columns in :attr:`labels` order (for a regression
+        model: the predicted values, one column per target)."""
+        return self.blend(self.component_scores(as_text_list(texts)))
+
+    def predict_heads(self, texts: Sequence[str]) -> dict:
+        """The heads' outputs: ``{"vad": (n, 3) on 1-5, "intensity": (n, 5) on 0-3}`` (empty for
+        a model without heads); columns in the order of ``self.heads[name].targets``."""
+        return self.component_scores(as_text_list(texts)).heads
+
+    def decide(self, scores: np.ndarray) -> np.ndarray:
+        """Label decisions for score rows: thresholds (multi-label) or the best label (single-label).
+
+        A multi-label model whose training data gave every text a label (GoEmotions, where
+        ``neutral`` is a label) gives each text at least one: its best relative to its threshold.
+        A model trained on data where some texts have none (config ``at_least_one_label: false``)
+        may predict none."""
+        if self.task == Task.REGRESSION:
+            raise TypeError(f"model {self.name!r} is a regression model: it predicts values, not labels")
+        if self.task == Task.SINGLE_LABEL:
+            out = np.zeros(scores.shape, dtype=bool)
+            out[np.arange(len(scores)), scores.argmax(axis=1)] = True
+            return out
+        return decide(scores, self.thresholds, self.config.at_least_one_label)
+
+    def predict_labels(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_labels) booleans: the label decisions of :meth:`predict`."""
+        return self.decide(self.predict_proba(texts))
+
+    @overload
+    def predict(self, texts: str) -> EmotionResult: ...
+    @overload
+    def predict(self, texts: Iterable[str]) -> list[EmotionResult]: ...
+
+    def predict(self, texts):
+        """One :class:`EmotionResult` per text (a single result for a single string)."""
+        single = isinstance(texts, str)
+        batch = as_text_list(texts)
+        parts = self.component_scores(batch)
+        scores = self.blend(parts)
+        if self.task == Task.REGRESSION:
+            results = [EmotionResult(text=text, labels=(), scores={}, empty=bool(is_empty),
+                                     windows=int(n_windows),
+                                     values={t: float(v) for t, v in zip(self.labels, row)})
+                       for text, row, is_empty, n_windows in zip(batch, scores, parts.empty, parts.windows)]
+            return results[0] if single else results
+        decided = self.decide(scores)
+        vad = parts.heads.get("vad")
+        intensity = parts.heads.get("intensity")
+        emotions = self.heads["intensity"].targets if "intensity" in self.heads else ()
+        results = [
+            EmotionResult(
+                text=text,
+                labels=tuple(label for label, on in zip(self.labels, row_on) if on)
+                if not is_empty else (NEUTRAL,) if self._neutral_index is not None else (),
+                scores={label: float(s) for label, s in zip(self.labels, row)},
+                empty=bool(is_empty),
+                windows=int(n_windows),
+                vad=VAD(*map(float, vad[i])) if vad is not None else None,
+                intensity={e: float(v) for e, v in zip(emotions, intensity[i])} if intensity is not None else {},
+            )
+            for i, (text, row, row_on, is_empty, n_windows) in enumerate(
+                zip(batch, scores, decided, parts.empty, parts.windows))
+        ]
+        return results[0] if single else results
+
+    def annotate(self, frame, text_column: str = "text", *,
+                 rollups: Optional[Sequence[RollupSpec]] = None,
+                 scores: bool = True, prefix: str = ""):
+        """Return a copy of a pandas DataFrame with emotion columns added beside its own.
+
+        Adds ``{prefix}emotions`` (predicted labels joined by ``;``), ``{prefix}top_emotion``,
+        one ``{prefix}<rollup>`` column per rollup (default: ekman and sentiment when the model
+        has the GoEmotions labels) and, with ``scores=True``, a ``{prefix}score_<label>`` column
+        per label; a regression model adds ``{prefix}value_<target>`` columns.
+        """
+        from ..io.annotations import annotate_frame
+
+        if rollups is None:
+            rollups = default_rollups(self.labels)
+        return annotate_frame(self, frame, text_column, "DataFrame", rollups, scores, prefix)
+
+    def explain(self, text: str, labels: Optional[Sequence[str]] = None):
+        """Which words carry each predicted emotion (or each of ``labels``): an
+        :class:`~emoscope.text.explain.Explanation` with signed weights and character offsets,
+        found by leaving out one word at a time."""
+        from .explain import explain
+
+        if self.task == Task.REGRESSION:
+            raise TypeError(f"model {self.name!r} predicts values; explain covers label models")
+        return explain(self, text, labels)
+
+    def __repr__(self) -> str:
+        return f"EmotionModel(name={self.name!r}, labels={len(self.labels)}, directory='{self.directory}')"
+
+
+def as_text_list(texts) -> list[str]:
+    """Texts as a list of valid Unicode strings (``None`` is an empty text)."""
+    if isinstance(texts, str):
+        return [texts]
+    out = []
+    for i, text in enumerate(texts):
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            raise TypeError(f"text {i} is {type(text).__name__}, expected str")
+        out.append(_valid_unicode(text))
+    return out
+
+
+def _valid_unicode(text: str) -> str:
+    """Replace lone surrogates (possible in JSON input) that no tokenizer can encode."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")

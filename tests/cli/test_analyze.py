@@ -1,0 +1,134 @@
+import json
+
+import pandas as pd
+import pytest
+
+from tests.helpers import assert_clean_error, read_jsonl
+
+THANKS = "Thank you so much, you made my day!"
+
+
+def test_analyze_shows_a_table(cli):
+    result = cli("analyze", THANKS)
+    assert result.returncode == 0, result.stderr
+    assert "gratitude" in result.stdout
+    assert "ekman:" in result.stdout and "joy" in result.stdout.split("ekman:")[1]
+
+
+def test_analyze_json(cli):
+    result = cli("analyze", "--json", THANKS, "   ")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert "gratitude" in payload[0]["labels"] and "joy" in payload[0]["ekman"]["labels"]
+    assert payload[1]["empty"] is True and payload[1]["labels"] == ["neutral"]
+    assert set(payload[0]["sentiment"]["scores"]) == {"positive", "negative", "ambiguous", "neutral"}
+
+
+def test_analyze_with_custom_rollup(cli, tmp_path):
+    mapping = tmp_path / "mood.json"
+    mapping.write_text(json.dumps({"good": ["gratitude", "joy"], "bad": ["anger"]}))
+    result = cli("analyze", "--json", "--rollup", mapping, THANKS)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["mood"]["labels"] == ["good"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"good": ["happiness"]}))
+    assert_clean_error(cli("analyze", "--rollup", bad, THANKS), 8, "happiness")
+
+
+@pytest.fixture
+def table(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "body": [THANKS, "I am so scared of tomorrow.", ""],
+                          "score": ["1", "2", "3"]})
+    return tmp_path, frame
+
+
+@pytest.mark.parametrize("suffix", ["csv", "tsv", "jsonl", "parquet"])
+@pytest.mark.parametrize("out_suffix", ["csv", "jsonl", "parquet"])
+def test_analyze_file_formats(cli, table, suffix, out_suffix):
+    tmp_path, frame = table
+    source = tmp_path / f"in.{suffix}"
+    if suffix == "csv":
+        frame.to_csv(source, index=False)
+    elif suffix == "tsv":
+        frame.to_csv(source, index=False, sep="\t")
+    elif suffix == "jsonl":
+        frame.to_json(source, orient="records", lines=True)
+    else:
+        frame.to_parquet(source, index=False)
+    target = tmp_path / f"out.{out_suffix}"
+    result = cli("analyze", "--input", source, "--text-column", "body", "--output", target)
+    assert result.returncode == 0, result.stderr
+    if out_suffix == "csv":
+        out = pd.read_csv(target, dtype={"id": str, "score": str}, keep_default_na=False)
+    elif out_suffix == "jsonl":
+        out = pd.DataFrame(read_jsonl(target))
+    else:
+        out = pd.read_parquet(target)
+    assert list(out.columns[:3]) == ["id", "body", "score"]
+    assert out["id"].tolist() == ["a", "b", "c"]
+    assert out["body"].tolist()[:2] == frame["body"].tolist()[:2]
+    assert "gratitude" in out["emotions"][0].split(";")
+    assert "fear" in out["ekman"][1].split(";")
+    assert bool(out["empty_text"][2]) and out["emotions"][2] == "neutral"
+    assert "score_gratitude" in out.columns
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_analyze_plain_text_from_stdin(cli):
+    result = cli("analyze", "--input", "-", input=f"{THANKS}\nI hate waiting in line.\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in rows] == [THANKS, "I hate waiting in line."]
+    assert "gratitude" in rows[0]["emotions"].split(";")
+
+
+# -- bad input: one-line error, documented exit code, no traceback -----------------------
+def test_missing_file(cli, tmp_path):
+    assert_clean_error(cli("analyze", "--input", tmp_path / "nope.csv", "--text-column", "t"),
+                       3, "nope.csv", "no such file")
+
+
+def test_unknown_column_lists_columns(cli, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,body\n1,hello\n")
+    assert_clean_error(cli("analyze", "--input", source, "--text-column", "text"), 5,
+                       "no column 'text'", "columns are: id, body")
+
+
+def test_undecodable_bytes_name_the_line(cli, tmp_path):
+    source = tmp_path / "latin1.csv"
+    source.write_bytes("id,text\n1,fine\n2,caf\xe9 au lait\n".encode("latin-1"))
+    assert_clean_error(cli("analyze", "--input", source, "--text-column", "text"), 6,
+                       "latin1.csv:3:", "not valid UTF-8")
+
+
+def test_unsupported_formats(cli, tmp_path):
+    source = tmp_path / "in.xlsx"
+    source.write_bytes(b"PK\x03\x04")
+    assert_clean_error(cli("analyze", "--input", source, "--text-column", "text"), 4, ".xlsx")
+    good = tmp_path / "in.txt"
+    good.write_text("hello\n")
+    assert_clean_error(cli("analyze", "--input", good, "--output", tmp_path / "out.xml"), 4, ".xml")
+
+
+def test_malformed_jsonl_and_csv(cli, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "ok"}\n{"text": broken}\n')
+    assert_clean_error(cli("analyze", "--input", source), 6, "in.jsonl:2:", "invalid JSON")
+    csv = tmp_path / "in.csv"
+    csv.write_text('id,text\n1,"fine"\n2,"never closed\n')
+    assert_clean_error(cli("analyze", "--input", csv, "--text-column", "text"), 6, "in.csv")
+
+
+def test_bad_model_directory(cli, tmp_path):
+    assert_clean_error(cli("analyze", "--model", tmp_path, "hello"), 7, "not an emoscope model")
+
+
+def test_failed_run_leaves_existing_output_untouched(cli, tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("precious\n")
+    source = tmp_path / "in.csv"
+    source.write_text("id,body\n1,hello\n")
+    assert_clean_error(cli("analyze", "--input", source, "--text-column", "nope", "--output", target), 5)
+    assert target.read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]

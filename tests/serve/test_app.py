@@ -1,0 +1,226 @@
+"""The real server on a loopback port: endpoints, limits, errors, batching, shutdown, fuzzing."""
+
+import concurrent.futures
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.helpers import headless_chromium, needs_chromium
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+THANKS = "Thank you so much, you made my day!"
+LIMITS = ["--max-texts", "8", "--max-chars", "300", "--max-body-bytes", "20000"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, *args):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "emoscope", "serve", "--port", str(self.port), "--threads", "2", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stdout.read().decode())
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return self.proc.stdout.read().decode()
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Server(*LIMITS)
+    yield s
+    s.stop()
+
+
+def post(server, payload=None, **kwargs):
+    if payload is not None:
+        kwargs["json"] = payload
+    return httpx.post(server.url + "/v1/analyze", timeout=60, **kwargs)
+
+
+def assert_error(response, status, code=None):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert "message" in body["error"]
+    if code:
+        assert body["error"]["code"] == code, body
+
+
+def test_health_labels_openapi(server):
+    health = httpx.get(server.url + "/healthz").json()
+    assert health["status"] == "ok" and health["labels"] == 28
+    labels = httpx.get(server.url + "/v1/labels").json()
+    assert len(labels["labels"]) == 28 and "gratitude" in labels["rollups"]["ekman"]["joy"]
+    assert httpx.get(server.url + "/v1/limits").json()["max_texts"] == 8
+    spec = httpx.get(server.url + "/openapi.json").json()
+    assert "/v1/analyze" in spec["paths"] and "/healthz" in spec["paths"]
+    assert "examples" in spec["components"]["schemas"]["AnalyzeRequest"]
+    assert httpx.get(server.url + "/docs").status_code == 200
+
+
+def test_analyze(server):
+    response = post(server, {"texts": [THANKS, "   "], "top_k": 2})
+    assert response.status_code == 200, response.text
+    first, empty = response.json()["results"]
+    assert "gratitude" in first["labels"] and "joy" in first["ekman"]["labels"]
+    assert len(first["top"]) == 2 and len(first["scores"]) == 28
+    assert empty["empty"] is True and empty["labels"] == ["neutral"]
+    custom = post(server, {"texts": [THANKS], "rollups": [{"good": ["gratitude"], "bad": ["anger"]}],
+                           "scores": False}).json()["results"][0]
+    assert custom["custom"]["labels"] == ["good"] and "scores" not in custom
+
+
+@pytest.mark.parametrize("payload,status,code", [
+    ({"texts": ["hi"] * 9}, 413, "too_many_texts"),
+    ({"texts": ["x" * 301]}, 413, "text_too_long"),
+    ({"texts": []}, 422, "invalid_request"),
+    ({"texts": "not a list"}, 422, "invalid_request"),
+    ({"texts": [1, 2]}, 422, "invalid_request"),
+    ({"text": ["hi"]}, 422, "invalid_request"),
+    ({"texts": ["hi"], "top_k": 0}, 422, "invalid_request"),
+    ({"texts": ["hi"], "rollups": ["plutchik"]}, 422, "unknown_rollup"),
+    ({"texts": ["hi"], "rollups": [{"x": ["happiness"]}]}, 422, "taxonomy_error"),
+    ([1, 2, 3], 422, "invalid_request"),
+])
+def test_request_errors(server, payload, status, code):
+    assert_error(post(server, payload), status, code)
+
+
+def test_explain_gives_word_evidence_with_offsets(server):
+    text = "I am so angry at you, this is outrageous!"
+    [item] = post(server, {"texts": [text], "explain": True}).json()["results"]
+    anger = item["evidence"]["anger"]
+    best = max(anger, key=lambda w: w["weight"])
+    assert text[best["start"]:best["end"]] == best["word"] == "angry"
+
+
+def test_malformed_and_oversized_bodies(server):
+    assert_error(post(server, content=b'{"texts": [bro', headers={"content-type": "application/json"}),
+                 422, "malformed_json")
+    assert_error(post(server, content=b"\xff\xfe garbage", headers={"content-type": "application/json"}), 422)
+    assert_error(post(server, content=b"texts=hi", headers={"content-type": "text/plain"}), 422)
+    big = json.dumps({"texts": ["y" * 100] * 300}).encode()
+    assert_error(post(server, content=big, headers={"content-type": "application/json"}), 413, "body_too_large")
+
+    def chunks():  # no Content-Length: the limit applies to the streamed body
+        for _ in range(30):
+            yield b" " * 1000
+    assert_error(post(server, content=chunks(), headers={"content-type": "application/json"}),
+                 413, "body_too_large")
+    assert_error(httpx.get(server.url + "/v1/analyze"), 405)
+    assert_error(httpx.get(server.url + "/nope"), 404)
+
+
+def test_concurrent_requests_share_batches(server):
+    before = httpx.get(server.url + "/healthz").json()
+    texts = [f"{THANKS} ({i})" for i in range(32)]
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        responses = list(pool.map(lambda t: post(server, {"texts": [t]}), texts))
+    assert all(r.status_code == 200 for r in responses)
+    assert [r.json()["results"][0]["text"] for r in responses] == texts
+    assert all("gratitude" in r.json()["results"][0]["labels"] for r in responses)
+    after = httpx.get(server.url + "/healthz").json()
+    assert after["texts_analysed"] - before["texts_analysed"] == 32
+    assert after["model_batches"] - before["model_batches"] < 32  # requests were gathered
+
+
+def test_graceful_shutdown_finishes_in_flight_requests():
+    server = Server("--max-texts", "64", "--max-chars", "5000", "--max-wait-ms", "1")
+    payload = {"texts": [("I waited all day and nobody came. " * 40) + str(i) for i in range(64)]}
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("response", post(server, payload)))
+    thread.start()
+    time.sleep(0.3)  # the request is being processed
+    server.proc.send_signal(signal.SIGTERM)
+    thread.join(60)
+    log = server.stop()
+    assert result["response"].status_code == 200, log
+    assert len(result["response"].json()["results"]) == 64
+    # uvicorn re-raises the signal once shut down, so the exit status is 0 or -SIGTERM
+    assert server.proc.returncode in (0, -signal.SIGTERM), log
+    assert "Application shutdown complete" in log
+
+
+def test_fuzz_json_api_never_500(server):
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=10)
+    payloads = st.one_of(
+        json_values,
+        st.fixed_dictionaries({"texts": st.lists(st.text(max_size=400), max_size=10)},
+                              optional={"top_k": json_values | st.integers(-5, 200),
+                                        "rollups": st.lists(st.text(max_size=10) | json_values, max_size=3),
+                                        "scores": json_values, "explain": st.booleans()}))
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(payloads)
+    def check(payload):
+        response = post(server, content=json.dumps(payload).encode(),
+                        headers={"content-type": "application/json"})
+        assert response.status_code < 500, (payload, response.text)
+        assert isinstance(response.json(), dict)
+
+    check()
+
+
+@needs_chromium
+def test_web_page_in_headless_chromium(server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    expected = post(server, {"texts": [THANKS]}).json()["results"][0]["top"][0][0]
+    driver = headless_chromium(tmp_path)
+    try:
+        driver.get(server.url + "/")
+        driver.find_element(By.ID, "text-input").send_keys(THANKS)
+        driver.find_element(By.ID, "analyze-button").click()
+        WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".result .emotion")))
+        shown = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".result .emotion")]
+        assert expected in shown
+        top_bar = driver.find_element(By.CSS_SELECTOR, ".result .bar .label").text
+        assert top_bar == expected
+        assert "joy" in [e.get_attribute("data-label") for e in driver.find_elements(By.CSS_SELECTOR, ".bar.on")]
+        vad = driver.find_element(By.CSS_SELECTOR, ".result .vad").text
+        assert vad.startswith("valence ") and "dominance" in vad
+        intensity = driver.find_elements(By.XPATH, "//h3[starts-with(., 'Intensity')]/parent::div/div")
+        assert sorted(e.get_attribute("data-label") for e in intensity) == ["anger", "fear", "joy", "sadness", "surprise"]
+        driver.save_screenshot(str(tmp_path / "page.png"))
+    finally:
+        driver.quit()

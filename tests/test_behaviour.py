@@ -1,0 +1,84 @@
+"""Every shipped model gives the scores it gave before the redesign (to 1e-6).
+
+``fixtures/reference_scores.npz`` was written by :func:`compute` running on commit 9e00f24, the
+code before the redesign (``python -m tests.test_behaviour OUT.npz`` writes it again from the
+code of the checkout it runs in).  The texts are chosen from the shared datasets by fixed rules:
+500 GoEmotions test texts, the first 40 MELD test dialogues, 18 dev texts of each SemEval track A
+language.
+"""
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers import DATASETS
+
+REFERENCE = Path(__file__).parent / "fixtures" / "reference_scores.npz"
+
+
+def goemotions_texts(n=500):
+    rows = [line.rstrip("\n").split("\t")[0]
+            for line in open(DATASETS / "goemotions" / "test.tsv", encoding="utf-8")]
+    return [rows[i] for i in np.linspace(0, len(rows) - 1, n).round().astype(int)]
+
+
+def meld_dialogues(n=40):
+    import pandas as pd
+
+    frame = pd.read_csv(DATASETS / "meld" / "test_sent_emo.csv", dtype=str, keep_default_na=False)
+    frame["d"], frame["u"] = frame["Dialogue_ID"].astype(int), frame["Utterance_ID"].astype(int)
+    frame = frame.sort_values(["d", "u"], kind="stable")
+    return [(g["Speaker"].tolist(), g["Utterance"].tolist()) for _, g in list(frame.groupby("d", sort=True))[:n]]
+
+
+def semeval_texts(per_language=18):
+    texts, languages = [], []
+    for path in sorted((DATASETS / "semeval2025-task11" / "track_a" / "dev").glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = [row["text"] for row in csv.DictReader(handle)]
+        texts += rows[:per_language]
+        languages += [path.stem] * len(rows[:per_language])
+    return texts, languages
+
+
+def compute() -> dict:
+    """The scores of every shipped model, through the public API only."""
+    from emoscope import ContextEmotionModel, EmotionModel, ZeroShotClassifier
+
+    out = {}
+    texts = goemotions_texts()
+    model = EmotionModel.load()
+    out["goemotions_proba"] = model.predict_proba(texts)
+    heads = model.predict_heads(texts)
+    out["goemotions_vad"], out["goemotions_intensity"] = heads["vad"], heads["intensity"]
+    out["goemotions_labels"] = model.predict_labels(texts).astype(np.int8)
+    context = ContextEmotionModel.load()
+    dialogues = meld_dialogues()
+    out["meld_scores"] = np.concatenate([context.turn_scores(s, t) for s, t in dialogues])
+    out["meld_scores_alone"] = np.concatenate([context.turn_scores(s, t, context_turns=0) for s, t in dialogues])
+    multilingual_texts, languages = semeval_texts()
+    multilingual = EmotionModel.load("semeval-multilingual-e5")
+    out["multilingual_proba"] = multilingual.predict_proba(multilingual_texts)
+    out["multilingual_labels"] = np.concatenate([multilingual.for_language(lang).predict_labels([text])
+                                                 for text, lang in zip(multilingual_texts, languages)]).astype(np.int8)
+    zero_shot = ZeroShotClassifier(["joy", "anger", "fear", "nostalgia", "boredom"])
+    out["zeroshot_proba"] = zero_shot.predict_proba(texts[:200])
+    return out
+
+
+@pytest.mark.skipif(not (DATASETS / "meld").is_dir() or not (DATASETS / "semeval2025-task11").is_dir(),
+                    reason="needs the shared datasets")
+def test_every_shipped_model_scores_as_before_the_redesign():
+    reference = np.load(REFERENCE)
+    now = compute()
+    assert sorted(now) == sorted(reference.files)
+    for name in reference.files:
+        assert now[name].shape == reference[name].shape, name
+        np.testing.assert_allclose(now[name], reference[name], atol=1e-6, rtol=0, err_msg=name)
+
+
+if __name__ == "__main__":
+    np.savez_compressed(sys.argv[1], **compute())

@@ -1,0 +1,92 @@
+"""Every number a shipped model card quotes is reproduced by ``emoscope evaluate``, and every card
+renders through the one template."""
+
+import json
+
+import pytest
+
+from emoscope.card import CardSection, CardTable, ModelCard
+from emoscope.persistence import shipped_model_dir, shipped_model_names
+from tests.helpers import DATASETS, run_cli
+
+DATA = {"goemotions": DATASETS / "goemotions", "emobank": DATASETS / "emobank",
+        "intensity": DATASETS / "semeval2025-task11" / "track_b",
+        "semeval-a": DATASETS / "semeval2025-task11" / "track_a", "meld": DATASETS / "meld",
+        "zero-shot-ekman": DATASETS / "goemotions"}
+RUN_DEPENDENT = {"turns_per_second", "texts_per_second"}  # timings of the run, not of the model
+# 28 languages take minutes: four are re-measured, and the card's mean must be the mean of its rows
+LANGUAGES = ("eng", "deu", "hin", "yor")
+
+
+def shipped_metrics():
+    for name in shipped_model_names():
+        for key in ModelCard.load(shipped_model_dir(name)).metrics:
+            yield pytest.param(name, key, id=f"{name}:{key}")
+
+
+def same_numbers(printed, quoted, where=""):
+    if isinstance(quoted, dict):
+        assert set(printed) - RUN_DEPENDENT == set(quoted) - RUN_DEPENDENT, where
+        for k in set(quoted) - RUN_DEPENDENT:
+            same_numbers(printed[k], quoted[k], f"{where}.{k}")
+    elif isinstance(quoted, list):
+        assert len(printed) == len(quoted), where
+        for i, (p, q) in enumerate(zip(printed, quoted)):
+            same_numbers(p, q, f"{where}[{i}]")
+    elif isinstance(quoted, float):
+        assert printed == pytest.approx(quoted, rel=1e-9, abs=1e-12), where
+    else:
+        assert printed == quoted, where
+
+
+@pytest.mark.parametrize("name,key", list(shipped_metrics()))
+def test_evaluate_reproduces_every_number_of_every_shipped_card(name, key):
+    dataset, split = key.split("/")
+    if not DATA[dataset].exists():
+        pytest.skip(f"{DATA[dataset]} not found")
+    quoted = ModelCard.load(shipped_model_dir(name)).metrics[key]
+    extra = [a for language in LANGUAGES for a in ("--language", language)] if dataset == "semeval-a" else []
+    result = run_cli("evaluate", "--dataset", dataset, "--split", split, "--model", name,
+                     "--data", DATA[dataset], "--threads", "2", "--json", *extra)
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed = json.loads(result.stdout)
+    if dataset == "semeval-a":
+        rows = quoted["languages"]
+        for mean, column in (("mean_macro_f1", "macro_f1"), ("mean_macro_f1_shared_thresholds",
+                                                             "macro_f1_shared_thresholds")):
+            assert quoted[mean] == pytest.approx(sum(r[column] for r in rows.values()) / len(rows), abs=1e-12)
+        quoted = {**quoted, "languages": {k: rows[k] for k in LANGUAGES}}
+        printed = {**printed, **{k: quoted[k] for k in ("mean_macro_f1", "mean_macro_f1_shared_thresholds")}}
+    same_numbers(printed, quoted, key)
+
+
+def test_the_shipped_cards_meet_their_bars():
+    cards = {name: ModelCard.load(shipped_model_dir(name)) for name in shipped_model_names()}
+    test = cards["goemotions-minilm"].metrics["goemotions/test"]
+    assert test["macro_f1"] >= 0.50 and len(test["per_label"]) == 28 and test["ece"] <= 0.02
+    assert cards["meld-context-minilm"].metrics["meld/test"]["weighted_f1"] >= 0.60
+    zero_shot = cards["minilm-embed"].metrics["zero-shot-ekman/test"]["test"]
+    assert zero_shot["macro_f1"] > max(zero_shot["majority_baseline_macro_f1"], zero_shot["random_baseline_macro_f1"])
+    assert len(cards["semeval-multilingual-e5"].metrics["semeval-a/dev"]["languages"]) == 28
+    for name, card in cards.items():
+        assert card.training.get("command", "").startswith("emoscope train"), name
+        size = sum(f.stat().st_size for f in shipped_model_dir(name).iterdir())
+        assert size < 30e6, name
+
+
+def test_the_readme_of_every_shipped_model_is_its_card_rendered():
+    for name in shipped_model_names():
+        card = ModelCard.load(shipped_model_dir(name))
+        assert (shipped_model_dir(name) / "README.md").read_text(encoding="utf-8") == card.render(), name
+        assert ModelCard.from_dict(json.loads(json.dumps(card.to_dict()))) == card
+
+
+def test_one_template_renders_any_card():
+    card = ModelCard("demo", "regression of 2 targets", base_model="base", labels=["V", "A"],
+                     facts={"Graph": "fp32"}, data={"source": "x.csv"}, training={"command": "emoscope train custom"})
+    card.set_section(CardSection("Results", ["**r 0.5**", "- a", "- b"], [CardTable(["target", "r"], [["V", 0.52]])]))
+    card.set_section(CardSection("Results", ["replaced"]))
+    text = card.render()
+    assert text.startswith("# demo\n\nRegression of 2 targets.\n")
+    assert "- Graph: fp32" in text and "replaced" in text and "**r 0.5**" not in text
+    assert "- Command: `emoscope train custom`" in text

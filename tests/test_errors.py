@@ -1,0 +1,53 @@
+"""One table of exit codes: the error classes, ``emoscope --help`` and docs/cli.md agree."""
+
+import re
+
+import pytest
+
+from emoscope import errors
+from tests.helpers import REPO, run_cli
+
+
+def test_every_error_class_has_its_own_code_in_the_table():
+    codes = [cls.exit_code for cls in errors.ERROR_CLASSES]
+    assert len(codes) == len(set(codes))
+    for cls in errors.ERROR_CLASSES:
+        assert errors.EXIT_CODES[cls.exit_code] == cls.summary
+    assert set(errors.EXIT_CODES) == {0, 1, *codes, errors.INTERRUPTED}
+    assert errors.MissingExtraError.exit_code == 9  # code 9 has its class
+    assert errors.exit_code(errors.TaxonomyError("x")) == 8 and errors.exit_code(RuntimeError()) == 1
+
+
+def test_http_error_codes_are_snake_case():
+    assert errors.TaxonomyError.code() == "taxonomy_error"
+    assert errors.InputDecodeError.code() == "input_decode_error"
+    for cls in errors.ERROR_CLASSES:
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)*", cls.code())
+
+
+def test_help_prints_the_table():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    shown = " ".join(result.stdout.replace("│", " ").split())
+    for code, summary in errors.EXIT_CODES.items():
+        assert f"{code} {' '.join(summary.split())}" in shown
+
+
+def test_the_docs_list_the_table():
+    docs = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    for code, summary in errors.EXIT_CODES.items():
+        assert f"| {code} | {summary} |" in docs
+
+
+@pytest.mark.parametrize("args,code", [
+    (("analyze",), 2),
+    (("analyze", "--input", "/nonexistent.csv"), 3),
+    (("evaluate", "--dataset", "nope", "--data", "."), 4),
+    (("analyze", "--model", "/tmp", "hi"), 7),
+    (("analyze", "--rollup", "/nonexistent.yaml", "hi"), 8),
+    (("analyze", "--labels", "", "hi"), 2),
+])
+def test_each_error_exits_with_its_code_on_one_line(args, code):
+    result = run_cli(*args)
+    assert result.returncode == code, result.stderr
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1

@@ -1,0 +1,83 @@
+"""The model-directory format has one owner, and every model kind saves and loads through it."""
+
+import json
+
+import numpy as np
+import pytest
+
+from emoscope import ContextEmotionModel, EmotionModel, ZeroShotClassifier
+from emoscope.card import ModelCard
+from emoscope.errors import ModelLoadError
+from emoscope.persistence import (CONFIG_FILE, ModelConfig, Task, read_config, read_model, resolve_model_dir,
+                                  shipped_model_dir, shipped_model_names)
+from emoscope.protocol import EmotionPredictor, Prediction
+
+SHIPPED = ["goemotions-minilm", "meld-context-minilm", "minilm-embed", "semeval-multilingual-e5"]
+TEXTS = ["Thank you so much, you made my day!", "This is the worst service ever.", ""]
+
+
+def test_every_shipped_config_reads_and_writes_back_the_same_settings():
+    assert shipped_model_names() == SHIPPED
+    for name in SHIPPED:
+        raw = json.loads((shipped_model_dir(name) / CONFIG_FILE).read_text())
+        config = read_config(shipped_model_dir(name))
+        assert ModelConfig.from_dict(config.to_dict()) == config
+        written = config.to_dict()
+        for key, value in raw.items():  # every stored setting survives (defaults may be left out)
+            assert written.get(key, getattr(ModelConfig(), key, None)) == value, (name, key)
+
+
+def test_a_model_written_by_save_pretrained_reads_back_whole(model, tmp_path):
+    saved = model.save_pretrained(tmp_path / "copy")
+    original, copy = read_model(model.directory), read_model(saved)
+    assert copy.config == original.config and copy.labels == original.labels
+    np.testing.assert_array_equal(copy.thresholds, original.thresholds)
+    np.testing.assert_array_equal(copy.calibration[0], original.calibration[0])
+    np.testing.assert_array_equal(copy.lexical.coef, original.lexical.coef)
+    again = EmotionModel.load(saved)
+    np.testing.assert_array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
+    assert ModelCard.load(saved).metrics == ModelCard.load(model.directory).metrics
+    assert (saved / "README.md").read_text() == (model.directory / "README.md").read_text()
+
+
+def test_thresholds_set_in_python_are_saved(model, tmp_path):
+    changed = EmotionModel.load()
+    changed.thresholds = np.full(len(changed.labels), 0.33, dtype=np.float32)
+    np.testing.assert_array_equal(EmotionModel.load(changed.save_pretrained(tmp_path / "t")).thresholds,
+                                  changed.thresholds)
+
+
+def test_errors_name_the_problem(tmp_path):
+    (tmp_path / CONFIG_FILE).write_text(json.dumps({"task": "telepathy"}))
+    with pytest.raises(ModelLoadError, match="unknown task 'telepathy'"):
+        read_config(tmp_path)
+    with pytest.raises(ModelLoadError, match="SentenceEncoder"):
+        EmotionModel.load("minilm-embed")
+    with pytest.raises(ModelLoadError, match="not a dialogue context model"):
+        ContextEmotionModel.load("goemotions-minilm")
+    assert resolve_model_dir(None, "goemotions-minilm") == shipped_model_dir("goemotions-minilm")
+    assert resolve_model_dir(tmp_path, "goemotions-minilm") == tmp_path
+
+
+def test_every_model_kind_follows_the_protocol(model, tmp_path):
+    context = ContextEmotionModel.load()
+    zero_shot = ZeroShotClassifier(["joy", "anger", "nostalgia"])
+    for kind in (model, context, zero_shot):
+        assert isinstance(kind, EmotionPredictor)
+    assert isinstance(model.predict(TEXTS[0]), Prediction)
+    turns = context.predict([("Ann", "I got the job!"), ("Bob", "That's amazing, congratulations!")])
+    assert len(turns) == 2 and all(isinstance(t, Prediction) and len(t.labels) == 1 for t in turns)
+    assert turns[0].labels[0] == max(turns[0].scores, key=turns[0].scores.get)
+
+    again = ContextEmotionModel.load(context.save_pretrained(tmp_path / "context"))
+    assert again.context_turns == context.context_turns
+    np.testing.assert_array_equal(again.turn_scores(["a", "b"], ["hi", "go away"]),
+                                  context.turn_scores(["a", "b"], ["hi", "go away"]))
+
+    saved = zero_shot.save_pretrained(tmp_path / "zero-shot")
+    assert read_config(saved).task == Task.ZERO_SHOT
+    reloaded = ZeroShotClassifier.load(saved)
+    assert reloaded.labels == zero_shot.labels and reloaded.descriptions == zero_shot.descriptions
+    np.testing.assert_array_equal(reloaded.predict_proba(TEXTS), zero_shot.predict_proba(TEXTS))
+    with pytest.raises(ModelLoadError, match="zero-shot"):
+        ZeroShotClassifier.load("goemotions-minilm")

@@ -1,0 +1,35 @@
+"""The context-aware dialogue turn model (:mod:`emoscope.text.context`)."""
+
+from emoscope.card import read_model_card
+from emoscope.persistence import shipped_model_dir
+from emoscope.text.context import ContextEmotionModel, contextual_inputs
+
+
+def test_the_context_models_card_clears_its_bar():
+    # measured by 'emoscope evaluate --dataset meld --split test' (reproduced by tests/test_cards.py)
+    card = read_model_card(shipped_model_dir("meld-context-minilm"))["metrics"]["meld/test"]
+    assert card["n_turns"] == 2610 and card["context_turns"] == 3
+    assert card["weighted_f1"] >= 0.60
+
+
+def test_the_turn_emotion_reads_the_preceding_turns():
+    model = ContextEmotionModel.load()
+    speakers = ["Ann", "Bob", "Ann", "Bob"]
+    scores_alone = model.turn_scores(speakers[-1:], ["Okay."])
+    quarrel = ["You lied to me again!", "I didn't mean to.", "Get out of my house, now!", "Okay."]
+    news = ["We got the apartment!", "No way, really?", "Yes! We move in next week!", "Okay."]
+    after_quarrel = model.turn_scores(speakers, quarrel)[-1]
+    after_news = model.turn_scores(speakers, news)[-1]
+    assert not (after_quarrel == after_news).all() and not (after_quarrel == scores_alone[0]).all()
+    # the same words are read differently after a quarrel and after good news
+    labels = model.labels
+    assert after_quarrel[labels.index("anger")] + after_quarrel[labels.index("sadness")] > \
+        after_news[labels.index("anger")] + after_news[labels.index("sadness")]
+    assert after_news[labels.index("joy")] > after_quarrel[labels.index("joy")]
+
+
+def test_context_inputs_put_the_turn_first_then_the_nearest_earlier_turns():
+    out = contextual_inputs(["A", "B", "A", "B"], ["hi", "yo \u00e2\u20ac\u2122kay", "bye", "ok"], 2)
+    assert out == ["A: hi", "B: yo 'kay [SEP] A: hi", "A: bye [SEP] B: yo 'kay | A: hi",
+                   "B: ok [SEP] A: bye | B: yo 'kay"]
+    assert contextual_inputs(["A", "B"], ["hi", "yo"], 0) == ["A: hi", "B: yo"]

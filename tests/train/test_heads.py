@@ -1,0 +1,28 @@
+"""``emoscope train heads``: the VAD and intensity heads rebuilt on the shipped model's frozen encoder."""
+
+import json
+
+import pytest
+
+from tests.helpers import DATASETS, needs, run_cli
+
+EMOBANK = DATASETS / "emobank"
+TRACK_B = DATASETS / "semeval2025-task11" / "track_b"
+
+
+@pytest.fixture(scope="module")
+def card(model):
+    return json.loads((model.directory / "model_card.json").read_text())
+
+
+def test_train_heads_rebuilds_the_shipped_heads(tmp_path, card, model):
+    pytest.importorskip("onnx")
+    needs(EMOBANK)
+    needs(TRACK_B)
+    result = run_cli("train", "heads", "--emobank", EMOBANK, "--intensity", TRACK_B,
+                     "--out", tmp_path / "heads", "--threads", "2")
+    assert result.returncode == 0, result.stderr
+    rebuilt = json.loads((tmp_path / "heads" / "model_card.json").read_text())
+    assert rebuilt["metrics"]["emobank/test"] == card["metrics"]["emobank/test"]
+    assert rebuilt["metrics"]["intensity/dev"] == card["metrics"]["intensity/dev"]
+    assert rebuilt["extra"]["heads"]["vad"]["ridge_alpha"] == card["extra"]["heads"]["vad"]["ridge_alpha"]
