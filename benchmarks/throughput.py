@@ -5,7 +5,7 @@ fine-tuned weights (the PyTorch checkpoint that ``emoscope train goemotions`` le
 ``OUT/checkpoint``) in PyTorch on CPU with the same thread count.  Both read the same GoEmotions
 test texts; runs alternate between the two so that machine noise hits both alike.
 
-    python benchmarks/throughput.py --checkpoint runs/goemotions-minilm/checkpoint \\
+    python benchmarks/throughput.py --checkpoint runs/multidomain-minilm-multitask/checkpoint \\
         --data ../shared/datasets/goemotions --threads 2
 
 Needs the train extra (torch, transformers) for the baseline; ``--skip-baseline`` leaves it out.
@@ -56,7 +56,7 @@ def read_texts(path: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(REPO.parent / "shared/datasets/goemotions"))
-    parser.add_argument("--checkpoint", default=str(REPO / "runs/goemotions-minilm/checkpoint"))
+    parser.add_argument("--checkpoint", default=str(REPO / "runs/multidomain-minilm-multitask/checkpoint"))
     parser.add_argument("--model", default=None, help="emoscope model directory (default: shipped)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--texts", type=int, default=2000)

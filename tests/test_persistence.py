@@ -12,7 +12,7 @@ from emoscope.persistence import (CONFIG_FILE, ModelConfig, Task, read_config, r
                                   shipped_model_dir, shipped_model_names)
 from emoscope.protocol import EmotionPredictor, Prediction
 
-SHIPPED = ["goemotions-minilm", "meld-context-minilm", "minilm-embed", "semeval-multilingual-e5"]
+SHIPPED = ["meld-context-minilm", "minilm-embed", "multidomain-minilm", "semeval-multilingual-e5"]
 TEXTS = ["Thank you so much, you made my day!", "This is the worst service ever.", ""]
 
 
@@ -54,9 +54,10 @@ def test_errors_name_the_problem(tmp_path):
     with pytest.raises(ModelLoadError, match="SentenceEncoder"):
         EmotionModel.load("minilm-embed")
     with pytest.raises(ModelLoadError, match="not a dialogue context model"):
-        ContextEmotionModel.load("goemotions-minilm")
-    assert resolve_model_dir(None, "goemotions-minilm") == shipped_model_dir("goemotions-minilm")
-    assert resolve_model_dir(tmp_path, "goemotions-minilm") == tmp_path
+        ContextEmotionModel.load("multidomain-minilm")
+    assert resolve_model_dir(None, "multidomain-minilm") == shipped_model_dir("multidomain-minilm")
+    assert resolve_model_dir("goemotions-minilm", "x") == shipped_model_dir("multidomain-minilm")  # old name
+    assert resolve_model_dir(tmp_path, "multidomain-minilm") == tmp_path
 
 
 def test_every_model_kind_follows_the_protocol(model, tmp_path):
@@ -80,4 +81,4 @@ def test_every_model_kind_follows_the_protocol(model, tmp_path):
     assert reloaded.labels == zero_shot.labels and reloaded.descriptions == zero_shot.descriptions
     np.testing.assert_array_equal(reloaded.predict_proba(TEXTS), zero_shot.predict_proba(TEXTS))
     with pytest.raises(ModelLoadError, match="zero-shot"):
-        ZeroShotClassifier.load("goemotions-minilm")
+        ZeroShotClassifier.load("multidomain-minilm")

@@ -63,22 +63,38 @@ class Task(str, Enum):
 
 @dataclass(frozen=True)
 class HeadSpec:
-    """An extra graph output computed in the same pass as the labels (e.g. VAD, intensity)."""
+    """An extra graph output computed in the same pass as the labels (e.g. VAD, intensity).
+
+    A ``sigmoid`` head gives probabilities decided by ``thresholds``; with ``rollup`` set it is
+    what that rollup reports (the multi-domain model's ``basic`` head backs ``ekman``: each basic
+    emotion is present at or above its threshold, ``neutral`` when none is)."""
 
     output: str
     targets: tuple[str, ...]
     range: tuple[float, float]
     windows: str = "mean"  # how a long text's windows combine: "mean" or "max"
     neutral: float = 0.0  # the value of an empty text
+    activation: str = "identity"  # or "sigmoid"
+    thresholds: tuple[float, ...] = ()
+    rollup: Optional[str] = None
 
     def to_dict(self) -> dict:
-        return {"output": self.output, "targets": list(self.targets), "range": list(self.range),
-                "windows": self.windows, "neutral": self.neutral}
+        out = {"output": self.output, "targets": list(self.targets), "range": list(self.range),
+               "windows": self.windows, "neutral": self.neutral}
+        if self.activation != "identity":
+            out["activation"] = self.activation
+        if self.thresholds:
+            out["thresholds"] = [round(float(t), 6) for t in self.thresholds]
+        if self.rollup:
+            out["rollup"] = self.rollup
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> "HeadSpec":
         return cls(str(data["output"]), tuple(data["targets"]), tuple(float(x) for x in data["range"]),
-                   str(data.get("windows", "mean")), float(data.get("neutral", 0.0)))
+                   str(data.get("windows", "mean")), float(data.get("neutral", 0.0)),
+                   str(data.get("activation", "identity")), tuple(float(t) for t in data.get("thresholds", ())),
+                   data.get("rollup"))
 
 
 @dataclass
@@ -178,16 +194,53 @@ def shipped_model_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / CONFIG_FILE).is_file()) if root.is_dir() else []
 
 
+# Names that stand for a model: the tiers users ask for by what they need.
+ALIASES = {"fast": "multidomain-minilm", "accurate": "emoscope-accurate",
+           # the default model before multidomain-minilm, which keeps its encoder and labels
+           "goemotions-minilm": "multidomain-minilm"}
+# Models that ship as their own package in this repository (too large for the main one), and the
+# command that installs each from a clone.
+PACKAGES = {"emoscope-accurate": "pip install ./models/emoscope-accurate"}
+ENTRY_POINTS = "emoscope.models"  # an installed model package registers {name: "module:function"}
+
+
+def installed_model_dir(name: str) -> Optional[Path]:
+    """The folder of a model installed as its own package (entry point group ``emoscope.models``)."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=ENTRY_POINTS):
+        if entry.name == name:
+            return Path(entry.load()())
+    return None
+
+
+def installed_model_names() -> list[str]:
+    """Models installed as packages of their own (entry point group ``emoscope.models``)."""
+    from importlib.metadata import entry_points
+
+    return sorted(entry.name for entry in entry_points(group=ENTRY_POINTS))
+
+
 def resolve_model_dir(spec: Union[str, Path, None], default: str) -> Path:
-    """The directory of ``spec``: ``None`` is the shipped model ``default``; an existing path is
-    itself; otherwise the name of a shipped model (an unknown name stays a path, so that
-    :func:`read_model` reports it)."""
-    if spec is None:
-        return shipped_model_dir(default)
-    path = Path(spec)
-    if not path.exists() and shipped_model_dir(str(spec)).is_dir():
-        return shipped_model_dir(str(spec))
-    return path
+    """The directory of ``spec``: ``None`` is the model ``default``; an existing path is itself;
+    otherwise a name (or an alias, :data:`ALIASES`) of a shipped model or of an installed model
+    package.  A known model package that is not installed raises :class:`ModelLoadError` with
+    the command that installs it; an unknown name stays a path, for :func:`read_model` to report."""
+    if spec is not None and Path(spec).exists():
+        return Path(spec)
+    name = str(default if spec is None else spec)
+    name = ALIASES.get(name, name)
+    if shipped_model_dir(name).is_dir():
+        return shipped_model_dir(name)
+    installed = installed_model_dir(name)
+    if installed is not None:
+        if not (installed / CONFIG_FILE).is_file():
+            raise ModelLoadError(f"the installed package of model {name!r} holds no trained model ({installed}): "
+                                 f"train it into the package (docs/training.md) and install it again")
+        return installed
+    if name in PACKAGES:
+        raise ModelLoadError(f"model {name!r} is not installed: {PACKAGES[name]} (from a clone of emoscope)")
+    return Path(name if spec is None else spec)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -267,6 +320,10 @@ def write_thresholds(directory: Path, labels: Sequence[str], thresholds: Sequenc
     _write_json(Path(directory) / file, {label: round(float(t), 6) for label, t in zip(labels, thresholds)})
 
 
+def write_config(directory: Path, config: ModelConfig) -> None:
+    _write_json(Path(directory) / CONFIG_FILE, config.to_dict())
+
+
 def write_calibration(directory: Path, labels: Sequence[str], a: np.ndarray, b: np.ndarray) -> None:
     _write_json(Path(directory) / CALIBRATION_FILE,
                 {"method": "platt", "labels": {label: {"a": round(float(x), 6), "b": round(float(y), 6)}
@@ -322,7 +379,7 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
         write_calibration(directory, labels, *calibration)
     if language_thresholds is not None:
         _write_json(directory / LANGUAGE_THRESHOLDS_FILE, language_thresholds)
-    _write_json(directory / CONFIG_FILE, config.to_dict())
+    write_config(directory, config)
     if card is not None:
         card.save(directory)
     return directory

@@ -173,7 +173,7 @@ def test_graceful_shutdown_finishes_in_flight_requests():
 
 
 def test_fuzz_json_api_never_500(server):
-    hypothesis = pytest.importorskip("hypothesis")
+    pytest.importorskip("hypothesis")
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 

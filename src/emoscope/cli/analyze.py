@@ -127,7 +127,7 @@ def analyze(
     threads: Optional[int] = ThreadsOption,
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted --input/--output job where it stopped."),
     chunk_rows: int = typer.Option(DEFAULT_CHUNK_ROWS, "--chunk-rows", min=1, help="Rows read, analysed and saved at a time (the unit of --resume)."),
-    batch_size: Optional[int] = typer.Option(None, help="Texts per model run (default 1: a text's result never depends on the texts beside it; larger runs let int8 activation scales couple texts)."),
+    batch_size: Optional[int] = typer.Option(None, help="Texts per model run (default: the model's own, with which a text's result never depends on the texts beside it; a model with dynamic int8 quantization runs one text at a time)."),
     explain: bool = typer.Option(False, "--explain", help="Show the words that carry each predicted emotion (signed weights; --json adds character offsets)."),
     labels: Optional[str] = typer.Option(None, "--labels", help="Zero-shot: score these comma-separated labels instead of the model's (e.g. \"nostalgia,awe,boredom\")."),
     label_descriptions: Optional[Path] = typer.Option(None, help="Zero-shot labels with one-line descriptions: JSON {label: description} or 'label: description' lines."),

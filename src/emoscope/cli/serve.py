@@ -23,7 +23,7 @@ def serve(
     batching: bool = typer.Option(True, "--batching/--no-batching", help="Gather concurrent requests into shared model batches."),
     max_batch: int = typer.Option(64, help="Most texts in one shared model batch."),
     max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for more requests (ms)."),
-    batch_size: int = typer.Option(1, min=1, help="Texts per model run within a shared batch (default 1 keeps each result independent of other requests)."),
+    batch_size: Optional[int] = typer.Option(None, min=1, help="Texts per model run within a shared batch (default: the model's own, which keeps each result independent of other requests)."),
 ) -> None:
     """Serve the HTTP API (/v1/analyze, /v1/labels, /healthz, /docs) and the web page at /."""
     require_extra("serving", "serve", ("fastapi", "uvicorn"))

@@ -10,8 +10,9 @@ from typing import Optional
 import typer
 
 from ..errors import UsageError
-from ..train.arguments import (CustomArguments, DistillArguments, FrozenArguments, GoEmotionsArguments,
-                               MeldArguments, MultilingualArguments, TrainingArguments, default_of)
+from ..train.arguments import (AccurateArguments, CustomArguments, DistillArguments, FastArguments, FrozenArguments,
+                               GoEmotionsArguments, MeldArguments, MultilingualArguments, TrainingArguments,
+                               default_of)
 from .app import column_list, command_line, console, progress, recipe, train_app
 
 SeedOption = typer.Option(default_of(TrainingArguments, "seed"), help="Random seed (data order, initialisation, drawn splits).")
@@ -37,6 +38,65 @@ def train_goemotions_command(
                                num_threads=threads, max_train_samples=max_train_samples,
                                max_eval_samples=max_eval_samples)
     goemotions.train_goemotions(data, out, args, progress=progress, command=command_line())
+
+
+@train_app.command("fast")
+def train_fast_command(
+    goemotions: Path = typer.Option(..., help="GoEmotions folder (train/dev/test.tsv, labels.txt)."),
+    track_a: Path = typer.Option(..., help="SemEval 2025 Task 11 track A folder (train/eng.csv, dev/eng.csv)."),
+    track_b: Path = typer.Option(..., help="SemEval 2025 Task 11 track B folder (train/eng.csv, dev/eng.csv)."),
+    emobank: Path = typer.Option(..., help="EmoBank: emobank.csv or the folder holding it."),
+    meld: Path = typer.Option(..., help="MELD folder ({train,dev,test}_sent_emo.csv)."),
+    out: Path = typer.Option(..., help="Model directory to write."),
+    on_model: Optional[Path] = typer.Option(None, help="A model built by 'emoscope train goemotions' to keep frozen "
+                                            "(as the shipped model was built): no fine-tuning, the basic-emotion "
+                                            "head fitted on its layers. Default: fine-tune on every source at once."),
+    epochs: float = typer.Option(default_of(FastArguments, "epochs"), help="Fine-tuning epochs."),
+    learning_rate: float = typer.Option(default_of(FastArguments, "learning_rate")),
+    batch_size: int = typer.Option(default_of(FastArguments, "batch_size")),
+    semeval_repeats: int = typer.Option(default_of(FastArguments, "semeval_repeats"), help="Times SemEval English train comes in an epoch."),
+    seed: int = SeedOption,
+    threads: Optional[int] = ThreadsOption,
+    max_train_samples: Optional[int] = typer.Option(None, help=f"Use only the first N texts of each training set {SMOKE}."),
+    max_eval_samples: Optional[int] = typer.Option(None, help=f"Use only the first N dev/test texts {SMOKE}."),
+) -> None:
+    """Train the multi-domain default model: GoEmotions labels, basic emotions (SemEval English, MELD), VAD, intensity."""
+    fast = recipe("fast")
+    args = FastArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+                         semeval_repeats=semeval_repeats, seed=seed, num_threads=threads,
+                         max_train_samples=max_train_samples, max_eval_samples=max_eval_samples)
+    if on_model is not None:
+        fast.train_fast_on_model(on_model, goemotions, track_a, track_b, emobank, meld, out, args, progress=progress,
+                                 command=command_line())
+    else:
+        fast.train_fast(goemotions, track_a, track_b, emobank, meld, out, args, progress=progress,
+                        command=command_line())
+
+
+@train_app.command("accurate")
+def train_accurate_command(
+    goemotions: Path = typer.Option(..., help="GoEmotions folder (train/dev/test.tsv, labels.txt)."),
+    track_a: Path = typer.Option(..., help="SemEval 2025 Task 11 track A folder (train/eng.csv, dev/eng.csv)."),
+    track_b: Path = typer.Option(..., help="SemEval 2025 Task 11 track B folder (train/eng.csv, dev/eng.csv)."),
+    emobank: Path = typer.Option(..., help="EmoBank: emobank.csv or the folder holding it."),
+    meld: Path = typer.Option(..., help="MELD folder ({train,dev,test}_sent_emo.csv)."),
+    out: Path = typer.Option(Path("models/emoscope-accurate/src/emoscope_accurate/model"),
+                             help="Model directory to write (default: inside the model package of this repository)."),
+    work: Path = typer.Option(Path("runs/emoscope-accurate-work"), help="Folder for the encoded features (kept: a rerun resumes) and intermediate graphs."),
+    base_model: str = typer.Option(default_of(AccurateArguments, "base_model"), help="Frozen encoder: a base-model name or folder."),
+    epochs: float = typer.Option(default_of(AccurateArguments, "epochs"), help="Epochs of the heads' training."),
+    hidden_size: int = typer.Option(default_of(AccurateArguments, "hidden_size"), help="Width of the shared hidden layer."),
+    seed: int = SeedOption,
+    threads: Optional[int] = ThreadsOption,
+    max_train_samples: Optional[int] = typer.Option(None, help=f"Use only the first N texts of each training set {SMOKE}."),
+    max_eval_samples: Optional[int] = typer.Option(None, help=f"Use only the first N dev/test texts {SMOKE}."),
+) -> None:
+    """Train the accurate tier: heads on every layer of the frozen all-mpnet-base-v2 (installed as its own package)."""
+    accurate = recipe("accurate")
+    args = AccurateArguments(base_model=base_model, epochs=epochs, hidden_size=hidden_size, seed=seed, num_threads=threads,
+                             max_train_samples=max_train_samples, max_eval_samples=max_eval_samples)
+    accurate.train_accurate(goemotions, track_a, track_b, emobank, meld, out, args, work=work, progress=progress,
+                            command=command_line())
 
 
 @train_app.command("meld")
@@ -69,7 +129,7 @@ def train_meld_command(
 @train_app.command("calibrate")
 def calibrate_command(
     data: Path = typer.Option(..., help="Folder holding GoEmotions dev.tsv, test.tsv and labels.txt."),
-    model: Path = typer.Option(..., "--model", help="Model directory to calibrate in place (e.g. src/emoscope/models/goemotions-minilm)."),
+    model: Path = typer.Option(..., "--model", help="Model directory to calibrate in place (e.g. src/emoscope/models/multidomain-minilm)."),
     threads: Optional[int] = ThreadsOption,
 ) -> None:
     """Fit per-label calibration on GoEmotions dev, re-choose thresholds, update the card (ECE before/after)."""

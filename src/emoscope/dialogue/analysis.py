@@ -71,8 +71,7 @@ class DialogueResult:
 def _turn_emotion(result) -> tuple[str, float]:
     """The predicted Ekman category with the highest score (every text has at least one)."""
     rolled = result.rollup(TURN_ROLLUP)
-    candidates = rolled.labels or tuple(rolled.scores)
-    best = max(candidates, key=lambda c: rolled.scores[c])
+    best = rolled.best()
     return best, rolled.scores[best]
 
 

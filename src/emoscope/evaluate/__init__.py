@@ -14,7 +14,7 @@ from typing import Callable, Optional, Sequence
 
 from ..card import CardSection
 from ..errors import InputNotFoundError, ModelLoadError, UnsupportedFormatError, UsageError
-from .dialogue import ContextEvaluation, describe_meld, evaluate_context_model
+from .dialogue import ContextEvaluation, describe_meld, evaluate_context_model, evaluate_turns_alone
 from .dimensions import describe_head, evaluate_head
 from .labels import (EvaluationReport, describe_goemotions, describe_labelled, evaluate_labelled,
                      evaluate_model, evaluate_predictions, evaluate_scores, goemotions_payload,
@@ -82,9 +82,14 @@ def _track_a(data: Path, split: str, model: Optional[str], options: EvaluationOp
 
 def _meld(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:
     from ..data.meld import read_meld
-    from ..text.context import ContextEmotionModel
+    from ..persistence import Task, read_config, resolve_model_dir
+    from ..text.context import DEFAULT_CONTEXT_MODEL, ContextEmotionModel
+    from ..text.model import EmotionModel
 
     turns = read_meld(data, split)
+    if read_config(resolve_model_dir(model, DEFAULT_CONTEXT_MODEL)).task != Task.DIALOGUE_TURN:
+        loaded = EmotionModel.load(model, num_threads=options.num_threads)
+        return {"dataset": "meld", "split": split, "model": loaded.name, **evaluate_turns_alone(loaded, turns)}
     loaded = ContextEmotionModel.load(model, num_threads=options.num_threads)
     return {"dataset": "meld", "split": split, "model": loaded.name,
             **evaluate_context_model(loaded, turns).to_dict()}
@@ -120,9 +125,11 @@ EVALUATIONS: dict[str, Evaluation] = {e.name: e for e in (
                "(the track_b folder; its test labels are not public)", "dev", _head("intensity", "intensity"),
                describe_head),
     Evaluation("semeval-a", "SemEval 2025 Task 11 track A: macro-F1 per language (the track_a folder; "
-               "default model semeval-multilingual-e5)", "dev", _track_a, describe_track_a),
-    Evaluation("meld", "MELD: weighted-F1 of the dialogue context model, with and without context "
-               "(folder with {train,dev,test}_sent_emo.csv)", "test", _meld, describe_meld),
+               "default model semeval-multilingual-e5; another model is decided by its Ekman rollup, "
+               "e.g. --model fast --language eng)", "dev", _track_a, describe_track_a),
+    Evaluation("meld", "MELD: weighted-F1 of the dialogue context model, with and without context, or "
+               "of a label model's Ekman rollup, each turn alone (folder with {train,dev,test}_sent_emo.csv)",
+               "test", _meld, describe_meld),
     Evaluation("table", "a labelled CSV/JSONL/Parquet file for a model from 'train custom' (one column "
                "per label or target, or --label-column)", "test",
                _table, lambda payload: describe_labelled(payload, str(payload["data"]))),

@@ -46,7 +46,28 @@ def evaluate_context_model(model, turns: LabelledTexts) -> ContextEvaluation:
         turns_per_second=len(gold) / seconds if seconds else 0.0)
 
 
+def evaluate_turns_alone(model, turns: LabelledTexts) -> dict:
+    """Weighted-F1 of a label model on dialogue turns read one by one: each turn's emotion is the
+    best category of its Ekman rollup (for the multi-domain model: its basic-emotion head)."""
+    from ..text.context import repair_text
+
+    gold = turns.gold
+    results = model.predict([repair_text(t) for t in turns.texts])
+    predicted = np.asarray([turns.labels.index(r.rollup("ekman").best()) for r in results])
+    n = len(turns.labels)
+    return {"decided_by": "the best category of each turn's Ekman rollup, each turn alone",
+            "weighted_f1": weighted_f1(gold, predicted, n), "n_turns": len(gold), "context_turns": 0,
+            "per_class": [{"label": label, "f1": class_f1(gold, predicted, c), "support": int(np.sum(gold == c))}
+                          for c, label in enumerate(turns.labels)]}
+
+
 def describe_meld(payload: dict) -> list[CardSection]:
+    if "weighted_f1_no_context" not in payload:  # a label model, each turn alone
+        table = CardTable(["label", "F1", "support"],
+                          [[r["label"], round(r["f1"], 3), r["support"]] for r in payload["per_class"]])
+        return [CardSection(f"MELD {payload['split']} ({payload['n_turns']} turns), each turn alone",
+                            [f"**weighted-F1 {payload['weighted_f1']:.4f}**, decided by {payload['decided_by']}"],
+                            [table])]
     lines = [f"**weighted-F1 {payload['weighted_f1']:.4f}** with {payload['context_turns']} turns of context; "
              f"{payload['weighted_f1_no_context']:.4f} with none (each turn alone)"]
     table = CardTable(["label", "F1", "support"],

@@ -23,10 +23,11 @@ def language_macro_f1(targets: np.ndarray, predicted: np.ndarray) -> dict:
 
 def evaluate_track_a(model, splits: dict[str, LabelledTexts]) -> dict:
     """Per-language macro-F1 of a model with the six track A emotions, and their mean: with the
-    model's shared thresholds and, where it has them, with each language's own."""
-    missing = [l for l in TRACK_A_LABELS if l not in model.labels]
-    if missing:
-        raise ModelLoadError(f"model {model.name!r} lacks the track A emotions {', '.join(missing)}")
+    model's shared thresholds and, where it has them, with each language's own.  A model whose
+    labels are other emotions (the 28 GoEmotions labels among them: their "anger" is not track A's)
+    is decided by its Ekman rollup (:func:`evaluate_track_a_by_rollup`)."""
+    if not set(TRACK_A_LABELS) <= set(model.labels) <= set(TRACK_A_LABELS) | {"neutral"}:
+        return evaluate_track_a_by_rollup(model, splits)
     columns = [model.labels.index(l) for l in TRACK_A_LABELS]
     per = {}
     for language, split in splits.items():
@@ -46,8 +47,32 @@ def evaluate_track_a(model, splits: dict[str, LabelledTexts]) -> dict:
             "languages": per}
 
 
+def evaluate_track_a_by_rollup(model, splits: dict[str, LabelledTexts]) -> dict:
+    """Per-language macro-F1 of the Ekman categories that ``model.predict(text).rollup("ekman")``
+    reports (for the multi-domain model: its basic-emotion head), against the track A emotions."""
+    from ..taxonomy import default_rollups
+
+    if "ekman" not in default_rollups(model.labels) and not any(h.rollup == "ekman" for h in model.heads.values()):
+        raise ModelLoadError(f"model {model.name!r} has neither the track A emotions nor an Ekman rollup")
+    per = {}
+    for language, rows in splits.items():
+        rolled = [r.rollup("ekman").labels for r in model.predict(rows.texts)]
+        predicted = np.array([[label in labels for label in TRACK_A_LABELS] for labels in rolled], dtype=bool)
+        per[language] = language_macro_f1(rows.targets, predicted.reshape(-1, len(TRACK_A_LABELS)))
+    return {"decided_by": "the model's Ekman rollup (result.rollup('ekman').labels)",
+            "mean_macro_f1": float(np.mean([p["macro_f1"] for p in per.values()])), "languages": per}
+
+
 def describe_track_a(payload: dict) -> list[CardSection]:
     languages = payload["languages"]
+    if "mean_macro_f1_shared_thresholds" not in payload:  # decided by the Ekman rollup
+        labels = sorted({l for row in languages.values() for l in row["per_label_f1"]}, key=TRACK_A_LABELS.index)
+        rows = [[language, round(row["macro_f1"], 4), row["n_texts"], *(row["per_label_f1"].get(l, "–") for l in labels)]
+                for language, row in languages.items()]
+        lines = [f"Decided by {payload['decided_by']}; macro-F1 over the emotions each language is annotated "
+                 f"for. **Mean over {len(languages)} language(s): {payload['mean_macro_f1']:.4f}**."]
+        return [CardSection(f"SemEval 2025 track A {payload['split']}, Ekman rollup", lines,
+                            [CardTable(["language", "macro-F1", "texts", *labels], rows)])]
     lines = [f"Macro-F1 over the emotions each language is annotated for (the task's own score), with "
              f"the language's own thresholds. **Mean over {len(languages)} languages: "
              f"{payload['mean_macro_f1']:.4f}**; with the shared thresholds (language not given) "

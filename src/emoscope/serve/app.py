@@ -36,9 +36,9 @@ SETTINGS_ENV = "EMOSCOPE_SERVE_SETTINGS"
 class ServeSettings:
     model: Optional[str] = None
     num_threads: Optional[int] = None
-    # Texts per model run inside a micro-batch.  1 keeps a client's result independent of other
-    # clients' texts (int8 activation scales are per run; see DEFAULT_BATCH_SIZE in text/encoder.py).
-    model_batch_size: int = 1
+    # Texts per model run inside a micro-batch; None: the model's own (config.json ``batch_size``),
+    # which keeps a client's result independent of other clients' texts (see text/encoder.py).
+    model_batch_size: Optional[int] = None
     max_texts: int = 64
     max_chars: int = 10_000
     max_body_bytes: int = 1_000_000

@@ -18,7 +18,7 @@ from .encoder import DEFAULT_BATCH_SIZE, OnnxTextEncoder, sigmoid  # noqa: F401 
 from .lexical import LexicalHead
 from .results import NEUTRAL, VAD, EmotionResult, RollupResult, RollupSpec  # noqa: F401 (re-exported)
 
-DEFAULT_MODEL = "goemotions-minilm"
+DEFAULT_MODEL = "multidomain-minilm"
 LABEL_TASKS = (Task.MULTI_LABEL, Task.SINGLE_LABEL, Task.REGRESSION, Task.DIALOGUE_TURN)
 
 
@@ -159,8 +159,9 @@ class EmotionModel:
             output = self.encoder.run(kept, extra_outputs=[h.output for h in self.heads.values()])
             for name, head in self.heads.items():
                 merge = mean_over_windows if head.windows == "mean" else max_over_windows
-                values = merge(output.extra[head.output], output.owners, len(kept))
-                heads[name][keep] = np.clip(values, *head.range)
+                values = output.extra[head.output]
+                values = sigmoid(values) if head.activation == "sigmoid" else values
+                heads[name][keep] = np.clip(merge(values, output.owners, len(kept)), *head.range)
             if self.task == Task.REGRESSION:
                 encoder[keep] = mean_over_windows(output.logits, output.owners, len(kept))
             elif self.task == Task.SINGLE_LABEL:
@@ -199,6 +200,23 @@ class EmotionModel:
         """The heads' outputs: ``{"vad": (n, 3) on 1-5, "intensity": (n, 5) on 0-3}`` (empty for
         a model without heads); columns in the order of ``self.heads[name].targets``."""
         return self.component_scores(as_text_list(texts)).heads
+
+    def head_rollups(self, heads: dict) -> dict[str, list[RollupResult]]:
+        """Per rollup that a sigmoid head backs (``HeadSpec.rollup``), one result per text: the
+        head's emotions at or above their thresholds, ``neutral`` (scored 1 - the highest
+        emotion) when none is."""
+        out = {}
+        for name, head in self.heads.items():
+            if not head.rollup:
+                continue
+            probabilities, thresholds = heads[name], np.asarray(head.thresholds, dtype=np.float32)
+            on = probabilities >= thresholds[None, :]
+            out[head.rollup] = [
+                RollupResult(head.rollup, tuple(t for t, o in zip(head.targets, row_on) if o) or (NEUTRAL,),
+                             {**{t: float(p) for t, p in zip(head.targets, row)},
+                              NEUTRAL: float(1.0 - row.max(initial=0.0))})
+                for row, row_on in zip(probabilities, on)]
+        return out
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
         """Label decisions for score rows: thresholds (multi-label) or the best label (single-label).
@@ -240,6 +258,7 @@ class EmotionModel:
         vad = parts.heads.get("vad")
         intensity = parts.heads.get("intensity")
         emotions = self.heads["intensity"].targets if "intensity" in self.heads else ()
+        head_rollups = self.head_rollups(parts.heads)
         results = [
             EmotionResult(
                 text=text,
@@ -250,6 +269,7 @@ class EmotionModel:
                 windows=int(n_windows),
                 vad=VAD(*map(float, vad[i])) if vad is not None else None,
                 intensity={e: float(v) for e, v in zip(emotions, intensity[i])} if intensity is not None else {},
+                _rollups={name: rolled[i] for name, rolled in head_rollups.items()},
             )
             for i, (text, row, row_on, is_empty, n_windows) in enumerate(
                 zip(batch, scores, decided, parts.empty, parts.windows))

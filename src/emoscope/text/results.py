@@ -8,7 +8,7 @@ from typing import Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from ..taxonomy import Rollup, default_rollups, load_rollup
+from ..taxonomy import BUILTIN_ROLLUPS, Rollup, default_rollups, load_rollup
 
 NEUTRAL = "neutral"
 RollupSpec = Union[str, Path, Mapping, Rollup]
@@ -24,6 +24,10 @@ class RollupResult:
 
     def top(self, k: int = 1) -> list[tuple[str, float]]:
         return sorted(self.scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
+
+    def best(self) -> str:
+        """The predicted category with the highest score (the best one if none is predicted)."""
+        return max(self.labels or tuple(self.scores), key=lambda c: self.scores[c])
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,12 @@ class EmotionResult:
 
     def rollup(self, spec: RollupSpec = "ekman") -> RollupResult:
         """Roll fine labels up to coarser categories: ``"ekman"``, ``"sentiment"``, a mapping
-        ``{category: [fine labels]}`` or a JSON/YAML file holding one."""
+        ``{category: [fine labels]}`` or a JSON/YAML file holding one.  A model with a head that
+        backs a built-in rollup (the multi-domain model's basic emotions back ``ekman``) reports
+        that head for it."""
         key = spec if isinstance(spec, (str, Path)) else None
+        if isinstance(spec, Rollup) and spec.name in BUILTIN_ROLLUPS and spec is load_rollup(spec.name):
+            key = spec.name  # the built-in rollup, given as an object
         if key is not None and key in self._rollups:
             return self._rollups[key]
         rollup = load_rollup(spec)

@@ -59,6 +59,38 @@ class GoEmotionsArguments(ClassifierArguments):
 
 
 @dataclass
+class FastArguments(GoEmotionsArguments):
+    """``emoscope train fast``: the multi-domain default model (GoEmotions labels and a basic-emotion
+    head that the Ekman rollup reports, learnt from SemEval 2025 English and MELD as well)."""
+
+    semeval_repeats: int = 3  # SemEval English train is small: its batches come this often an epoch
+    meld_weight: float = 1.0  # of MELD turns' basic-emotion loss
+    basic_holdout: float = 0.1  # share of SemEval English train kept out to choose the basic thresholds
+    basic_alphas: Sequence[float] = (10.0, 100.0, 1000.0)  # --on-model: ridge penalties tried for the basic head
+    calibration_texts: int = 800  # training texts that fix the int8 activation scales
+    calibration_percentile: float = 99.9  # of the texts' activation minima and maxima
+    inference_batch_size: int = 32  # static int8: batches do not couple texts
+
+
+@dataclass
+class AccurateArguments(ClassifierArguments):
+    """``emoscope train accurate``: a network on the frozen all-mpnet-base-v2's every layer."""
+
+    base_model: Optional[str] = "all-mpnet-base-v2"
+    epochs: float = 12.0
+    learning_rate: float = 1e-3
+    batch_size: int = 128
+    hidden_size: int = 512
+    dropout: float = 0.2
+    semeval_repeats: int = 3
+    basic_holdout: float = 0.1  # share of SemEval English train kept out to choose the basic thresholds
+    max_tokens: int = 128
+    stride: int = 96
+    inference_batch_size: int = 32
+    max_graph_mb: Optional[float] = 120.0
+
+
+@dataclass
 class MeldArguments(ClassifierArguments):
     """``emoscope train meld``: the context-aware dialogue turn model (shipped: at most 30 MB)."""
 

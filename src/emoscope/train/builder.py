@@ -8,7 +8,7 @@ Every recipe that fine-tunes (``train goemotions``, ``train custom``, ``train me
    label's F1; dialogue turns: weighted-F1 of the best label; single-label and regression: no
    blend), and the candidate's dev headline metric is measured;
 3. int8 is kept when its dev metric is within ``quantize_tolerance`` of fp32's, and a graph over
-   ``max_graph_mb`` is no candidate at all;
+   ``max_graph_mb`` is no candidate at all (it is still measured, so the card shows the cost);
 4. the chosen graph, weight and thresholds are saved (:func:`emoscope.persistence.write_model`).
 
 Test data is never used here: recipes only report on it afterwards.
@@ -50,14 +50,15 @@ class GraphChoice:
     size_mb: dict[str, float] = field(default_factory=dict)
     excluded: dict[str, str] = field(default_factory=dict)  # variant -> why it was no candidate
     tolerance: float = 0.0
+    int8_kind: str = "dynamic"  # or "static": activation scales fixed on training texts
 
     @property
     def quantized(self) -> bool:
-        return self.variant == "int8"
+        return self.variant != "fp32"
 
     def describe(self) -> str:
         """One sentence for the model card."""
-        shown = {"int8": "int8 (dynamic)", "fp32": "fp32"}
+        shown = {"int8": f"int8 ({self.int8_kind})", "fp32": "fp32"}
         measured = ", ".join(f"{v} {self.dev[v]:.4f}" for v in self.dev)
         out = (f"{shown.get(self.variant, self.variant)}, chosen on dev {self.metric.replace('_', ' ')} "
                f"({measured}; int8 is kept within {self.tolerance} of fp32)")
@@ -66,7 +67,8 @@ class GraphChoice:
         return out + "".join(f"; {v} was no candidate: {why}" for v, why in self.excluded.items())
 
     def to_dict(self) -> dict:
-        return {"shipped": self.variant, "chosen_on": "dev", "metric": self.metric, "tolerance": self.tolerance,
+        return {"shipped": self.variant, "int8_kind": self.int8_kind, "chosen_on": "dev", "metric": self.metric,
+                "tolerance": self.tolerance,
                 **{f"{v}_dev_{self.metric}": round(x, 4) for v, x in self.dev.items()},
                 **{f"{v}_onnx_mb": round(mb, 1) for v, mb in self.size_mb.items()},
                 **({"excluded": self.excluded} if self.excluded else {})}
@@ -103,7 +105,8 @@ def dev_choice(model: EmotionModel, texts: Sequence[str], targets: np.ndarray, g
 
 def choose_graph(work: Path, graphs: dict[str, Path], *, config: ModelConfig, labels: Sequence[str],
                  tokenizer: Path, lexical, dev_texts: Sequence[str], dev_targets: np.ndarray,
-                 args: ClassifierArguments, progress: Callable[[str], None] = print) -> GraphChoice:
+                 args: ClassifierArguments, progress: Callable[[str], None] = print,
+                 int8_kind: str = "dynamic") -> GraphChoice:
     """Score each candidate graph on dev with its own blend and thresholds; choose (see module)."""
     metric = HEADLINE[config.task]
     measured, sizes, excluded = {}, {}, {}
@@ -111,7 +114,6 @@ def choose_graph(work: Path, graphs: dict[str, Path], *, config: ModelConfig, la
         sizes[variant] = graph.stat().st_size / 1e6
         if args.max_graph_mb is not None and sizes[variant] > args.max_graph_mb:
             excluded[variant] = f"{sizes[variant]:.1f} MB is over the {args.max_graph_mb:g} MB limit"
-            continue
         candidate = work / variant
         write_model(candidate, config, labels, graph=graph, tokenizer=tokenizer,
                     thresholds=np.full(len(labels), 0.5), lexical=lexical)
@@ -119,15 +121,16 @@ def choose_graph(work: Path, graphs: dict[str, Path], *, config: ModelConfig, la
         weight, thresholds, value = dev_choice(model, dev_texts, dev_targets, args.encoder_weight_grid)
         measured[variant] = (weight, thresholds, float(value))
         progress(f"{variant}: encoder weight {weight}, dev {metric.replace('_', ' ')} {value:.4f}")
-    if not measured:
+    allowed = [v for v in measured if v not in excluded]
+    if not allowed:
         raise EmoscopeError(f"no graph fits: {'; '.join(f'{v}: {why}' for v, why in excluded.items())}")
-    if "int8" in measured and "fp32" in measured:
+    if "int8" in allowed and "fp32" in allowed:
         chosen = "int8" if measured["int8"][2] >= measured["fp32"][2] - args.quantize_tolerance else "fp32"
     else:
-        chosen = next(iter(measured))
+        chosen = allowed[0]
     weight, thresholds, _ = measured[chosen]
     return GraphChoice(chosen, graphs[chosen], weight, thresholds, metric,
-                       {v: m[2] for v, m in measured.items()}, sizes, excluded, args.quantize_tolerance)
+                       {v: m[2] for v, m in measured.items()}, sizes, excluded, args.quantize_tolerance, int8_kind)
 
 
 def save_choice(out_dir: Path, choice: GraphChoice, *, config: ModelConfig, labels: Sequence[str],

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import warnings
 from pathlib import Path
+from typing import Iterable
 
 log = logging.getLogger(__name__)
 LAYERS_OUTPUT = "layers"  # every hidden state mean-pooled and concatenated
@@ -24,10 +25,10 @@ def export_onnx(model, path: Path, opset: int = 17) -> Path:
     with torch.no_grad():
         torch.onnx.export(
             wrapper, (ids, mask), str(path), input_names=["input_ids", "attention_mask"],
-            output_names=["logits", "embedding"],
+            output_names=wrapper.output_names,
             dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
                           "attention_mask": {0: "batch", 1: "sequence"},
-                          "logits": {0: "batch"}, "embedding": {0: "batch"}},
+                          **{name: {0: "batch"} for name in wrapper.output_names}},
             opset_version=opset, dynamo=False, do_constant_folding=True,
         )
     return path
@@ -65,6 +66,49 @@ def quantize_onnx(source: Path, target: Path) -> Path:
     with _quiet_root_logger():
         quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    return target
+
+
+def freeze_activation_scales(source: Path, target: Path, feeds: Iterable[dict], percentile: float = 99.9) -> Path:
+    """Static int8 from a dynamically quantized graph: each ``DynamicQuantizeLinear`` (which picks
+    an activation scale from the values of the run, so from every text in the batch) becomes a
+    ``QuantizeLinear`` with a constant scale and zero point, calibrated on ``feeds`` (graph inputs
+    of training texts, one text each): the range is the ``percentile`` of the texts' minima and
+    maxima.  The integer kernels stay those of the dynamic graph (``QAttention``,
+    ``MatMulInteger``), so it runs as fast, and a text's scores no longer depend on its batch."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import helper, numpy_helper
+
+    graph = onnx.load(str(source))
+    dynamic = [n for n in graph.graph.node if n.op_type == "DynamicQuantizeLinear"]
+    probe = onnx.load(str(source))
+    for node in dynamic:
+        probe.graph.output.append(helper.make_tensor_value_info(node.input[0], onnx.TensorProto.FLOAT, None))
+    session = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [node.input[0] for node in dynamic]
+    low, high = {n: [] for n in names}, {n: [] for n in names}
+    for feed in feeds:
+        for name, values in zip(names, session.run(names, feed)):
+            low[name].append(float(values.min()))
+            high[name].append(float(values.max()))
+    nodes = []
+    for node in graph.graph.node:
+        if node.op_type != "DynamicQuantizeLinear":
+            nodes.append(node)
+            continue
+        x = node.input[0]
+        lo = min(float(np.percentile(low[x], 100.0 - percentile)), 0.0)
+        hi = max(float(np.percentile(high[x], percentile)), 0.0)
+        scale = (hi - lo) / 255.0 or 1.0  # uint8, asymmetric, as DynamicQuantizeLinear
+        quantized, scale_name, zero_name = node.output
+        graph.graph.initializer.extend([numpy_helper.from_array(np.array(scale, np.float32), scale_name),
+                                        numpy_helper.from_array(np.array(round(-lo / scale), np.uint8), zero_name)])
+        nodes.append(helper.make_node("QuantizeLinear", [x, scale_name, zero_name], [quantized], name=node.name + "_static"))
+    del graph.graph.node[:]
+    graph.graph.node.extend(nodes)
+    onnx.save(graph, str(target))
     return target
 
 

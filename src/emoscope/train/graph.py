@@ -37,6 +37,9 @@ def add_layers_output(model_proto):
     from onnx import helper
 
     graph = model_proto.graph
+    if any(LAYERS_OUTPUT in node.output for node in graph.node):  # heads read it already: expose it
+        graph.output.append(helper.make_tensor_value_info(LAYERS_OUTPUT, onnx.TensorProto.FLOAT, ["batch", "features"]))
+        return model_proto
     mask, count = _pooling_tensors(graph)
     axes = "emoscope_pool_axes"
     graph.initializer.append(onnx.numpy_helper.from_array(np.array([1], dtype=np.int64), axes))
@@ -69,12 +72,36 @@ def add_linear_head(model_proto, name: str, weight: np.ndarray, bias: np.ndarray
     return model_proto
 
 
-def core_graph(model_proto):
-    """The graph cut back to the core model's outputs, ``logits`` and ``embedding`` (any heads
-    and their operators removed)."""
+def add_mlp_heads(model_proto, hidden_weight: np.ndarray, hidden_bias: np.ndarray, heads: dict):
+    """Add ``relu(layers @ hidden_weight + hidden_bias)`` and, on it, one linear output per head
+    (``heads``: ``{output name: (weight, bias)}``); fp32."""
+    import onnx
+    from onnx import helper
+
+    graph = model_proto.graph
+    graph.initializer.extend([onnx.numpy_helper.from_array(hidden_weight.astype(np.float32), "emoscope_mlp_weight"),
+                              onnx.numpy_helper.from_array(hidden_bias.astype(np.float32), "emoscope_mlp_bias")])
+    graph.node.extend([helper.make_node("MatMul", [LAYERS_OUTPUT, "emoscope_mlp_weight"], ["emoscope_mlp_matmul"]),
+                       helper.make_node("Add", ["emoscope_mlp_matmul", "emoscope_mlp_bias"], ["emoscope_mlp_pre"]),
+                       helper.make_node("Relu", ["emoscope_mlp_pre"], ["emoscope_mlp_hidden"])])
+    for name, (weight, bias) in heads.items():
+        graph.initializer.extend([onnx.numpy_helper.from_array(weight.astype(np.float32), f"emoscope_{name}_weight"),
+                                  onnx.numpy_helper.from_array(bias.astype(np.float32), f"emoscope_{name}_bias")])
+        graph.node.extend([
+            helper.make_node("MatMul", ["emoscope_mlp_hidden", f"emoscope_{name}_weight"], [f"emoscope_{name}_matmul"]),
+            helper.make_node("Add", [f"emoscope_{name}_matmul", f"emoscope_{name}_bias"], [name]),
+        ])
+        graph.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, ["batch", len(bias)]))
+    return model_proto
+
+
+def core_graph(model_proto, drop: tuple[str, ...] = ("vad", "intensity", LAYERS_OUTPUT)):
+    """The graph without the outputs ``drop`` (the regression heads ``train heads`` rebuilds) and
+    the operators only they used; ``logits``, ``embedding`` and any other head stay."""
     from onnx.utils import Extractor
 
-    return Extractor(model_proto).extract_model(["input_ids", "attention_mask"], ["logits", "embedding"])
+    keep = [o.name for o in model_proto.graph.output if o.name not in drop]
+    return Extractor(model_proto).extract_model(["input_ids", "attention_mask"], keep)
 
 
 def drop_output(model_proto, name: str):

@@ -42,7 +42,14 @@ VAD_HEAD = HeadSpec("vad", emobank_data.VAD_TARGETS, (1.0, 5.0), "mean", 3.0)
 INTENSITY_HEAD = HeadSpec("intensity", semeval.INTENSITY_EMOTIONS, (0.0, 3.0), "max", 0.0)
 
 
-def _with_graph(base: ModelFiles, out_dir: Path, graph, heads: dict, card: Optional[ModelCard]) -> Path:
+REBUILT = ("vad", "intensity")  # the heads this recipe fits; any other head of the base stays
+
+
+def _other_heads(base: ModelFiles) -> dict:
+    return {name: head for name, head in base.config.heads.items() if name not in REBUILT}
+
+
+def with_graph(base: ModelFiles, out_dir: Path, graph, heads: dict, card: Optional[ModelCard]) -> Path:
     """``out_dir``: ``base``'s model with this graph and these heads in place of its own."""
     config = replace(base.config, heads=heads, extra=dict(base.config.extra))
     return write_model(out_dir, config, base.labels, graph=graph, tokenizer=base.tokenizer,
@@ -71,7 +78,7 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
     probe = work / "layers.onnx"
     onnx.save(add_layers_output(core_graph(onnx.load(str(base.graph)))), str(probe))
     encoder = OnnxTextEncoder.from_config(base_dir, replace(base.config, onnx_file=str(probe.resolve())),
-                                          num_threads=args.num_threads, batch_size=1)
+                                          num_threads=args.num_threads)  # as the model runs
 
     progress("encoding EmoBank and SemEval track B with the frozen encoder")
     features = {f"emobank_{s}": layer_features(encoder, vad_rows[s].texts) for s in ("train", "dev", "test")}
@@ -89,7 +96,7 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
     graph = add_linear_head(graph, "intensity", intensity.weight, intensity.bias)
     graph = drop_output(graph, LAYERS_OUTPUT)
     card = ModelCard.load(base_dir) or ModelCard(out_dir.name, "multi-label emotion classification")
-    _with_graph(base, out_dir, graph, {"vad": VAD_HEAD, "intensity": INTENSITY_HEAD}, None)
+    with_graph(base, out_dir, graph, {**_other_heads(base), "vad": VAD_HEAD, "intensity": INTENSITY_HEAD}, None)
     shutil.rmtree(work)
 
     progress("evaluating the written model")
@@ -145,4 +152,5 @@ def strip_heads(model_dir: Path, out_dir: Path) -> Path:
     import onnx
 
     base = read_model(model_dir)
-    return _with_graph(base, Path(out_dir), core_graph(onnx.load(str(base.graph))), {}, ModelCard.load(model_dir))
+    drop = (*(head.output for head in base.config.heads.values()), LAYERS_OUTPUT)
+    return with_graph(base, Path(out_dir), core_graph(onnx.load(str(base.graph)), drop), {}, ModelCard.load(model_dir))

@@ -11,13 +11,19 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 class BertForMeanPooledClassification(BertPreTrainedModel):
     """BERT encoder, mean pooling over tokens (as the sentence-transformers base was trained),
     dropout and a linear head: multi-label (BCE, the default), single-label (cross-entropy) or
-    regression (MSE) after ``config.problem_type``.  Loadable by ``transformers.pipeline``."""
+    regression (MSE) after ``config.problem_type``.  Loadable by ``transformers.pipeline``.
+
+    ``config.extra_heads`` (``{name: width}``) adds more linear heads on the same pooled vector,
+    trained by :func:`emoscope.train.trainer.fine_tune_multitask` and exported as graph outputs
+    of those names (e.g. ``basic``: the six basic emotions of the multi-domain model)."""
 
     def __init__(self, config):
         super().__init__(config)
         self.bert = BertModel(config, add_pooling_layer=False)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.extra_heads = nn.ModuleDict({name: nn.Linear(config.hidden_size, int(width))
+                                          for name, width in (getattr(config, "extra_heads", None) or {}).items()})
         self.post_init()
 
     def pooled(self, input_ids, attention_mask):
@@ -42,12 +48,16 @@ class BertForMeanPooledClassification(BertPreTrainedModel):
 
 
 class OnnxExportWrapper(nn.Module):
-    """Forward used for export: outputs ``logits`` and the pooled ``embedding``."""
+    """Forward used for export: outputs ``logits``, the pooled ``embedding`` and each extra head."""
 
     def __init__(self, model: BertForMeanPooledClassification):
         super().__init__()
         self.model = model
 
+    @property
+    def output_names(self) -> list[str]:
+        return ["logits", "embedding", *self.model.extra_heads]
+
     def forward(self, input_ids, attention_mask):
         pooled = self.model.pooled(input_ids, attention_mask)
-        return self.model.classifier(pooled), pooled
+        return (self.model.classifier(pooled), pooled, *(head(pooled) for head in self.model.extra_heads.values()))

@@ -8,6 +8,7 @@ import math
 import random
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -98,6 +99,40 @@ def report_step(progress: Optional[Callable[[str], None]], step: int, total_step
                  f"{elapsed:.0f}s elapsed, ~{elapsed / step * (total_steps - step):.0f}s left")
 
 
+LOSSES = {"multi_label_classification": "bce", "single_label_classification": "ce", "regression": "mse"}
+
+
+@dataclass
+class TrainingTask:
+    """One task of a (multi-task) fine-tuning: texts, their targets and the head that learns them.
+
+    ``head`` is ``"labels"`` (the model's classifier) or the name of one of its extra heads;
+    ``loss`` is ``bce`` (0/1 targets), ``ce`` (one-hot rows) or ``mse`` (standardised values);
+    ``mask`` (same shape as ``targets``) says which targets count (e.g. an emotion a dataset does
+    not annotate); the task's batches come ``repeats`` times an epoch, its loss times ``weight``."""
+
+    head: str
+    texts: list
+    targets: np.ndarray
+    loss: str = "bce"
+    mask: Optional[np.ndarray] = None
+    weight: float = 1.0
+    repeats: int = 1
+
+
+def _task_loss(task: TrainingTask, logits, targets, mask):
+    import torch
+    from torch import nn
+
+    if task.loss == "ce":
+        return nn.functional.cross_entropy(logits, targets.argmax(dim=1))
+    per_target = (nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+                  if task.loss == "bce" else (logits - targets) ** 2)
+    if mask is None:
+        return per_target.mean()
+    return (per_target * mask).sum() / torch.clamp(mask.sum(), min=1.0)
+
+
 def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
               args: FineTuneArguments, progress: Optional[Callable[[str], None]] = None,
               problem_type: str = "multi_label_classification"):
@@ -105,6 +140,16 @@ def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
 
     ``problem_type``: ``multi_label_classification`` (targets 0/1 per label),
     ``single_label_classification`` (one-hot rows) or ``regression`` (real targets)."""
+    task = TrainingTask("labels", list(texts), targets, LOSSES[problem_type])
+    return fine_tune_multitask([task], labels, args, progress, problem_type=problem_type)
+
+
+def fine_tune_multitask(tasks: Sequence[TrainingTask], labels: Sequence[str], args: FineTuneArguments,
+                        progress: Optional[Callable[[str], None]] = None, *, extra_heads: Optional[dict] = None,
+                        problem_type: str = "multi_label_classification"):
+    """Fine-tune the base encoder on several tasks at once: every batch holds one task's texts,
+    the batches of all tasks are shuffled together each epoch.  ``extra_heads`` (``{name:
+    width}``) are heads besides the classifier of ``labels``; returns (model, info)."""
     import torch
     from transformers import AutoConfig
 
@@ -119,41 +164,67 @@ def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
                                         id2label=dict(enumerate(labels)),
                                         label2id={l: i for i, l in enumerate(labels)},
                                         problem_type=problem_type)
+    config.extra_heads = dict(extra_heads or {})
     config._attn_implementation = "eager"  # exports to a graph onnxruntime runs fast
     # The base may carry another task's head (e.g. the GoEmotions model as the base of the
     # dialogue model): keep its encoder and start a new head of the right size.
     model = BertForMeanPooledClassification.from_pretrained(
         base, config=config, ignore_mismatched_sizes=True).to(device)
+    heads = {"labels": model.classifier, **model.extra_heads}
+    encoded = [tokenize(base / "tokenizer.json", task.texts, args.max_length) for task in tasks]
 
-    encoded = tokenize(base / "tokenizer.json", texts, args.max_length)
-    lengths = [len(x) for x in encoded]
-    y = torch.tensor(targets, dtype=torch.float32)
+    def pooled(t: int, rows) -> "torch.Tensor":
+        input_ids, mask = pad([encoded[t][i] for i in rows])
+        return model.dropout(model.pooled(input_ids.to(device), mask.to(device)))
+
+    run = train_tasks(model, pooled, heads, tasks, [[len(x) for x in ids] for ids in encoded], args, progress, device)
+    info = {"steps": run["steps"], "device": str(device), "base_model": str(base), "train_seconds": run["seconds"]}
+    return model.to("cpu"), info
+
+
+def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTask], lengths: list[list[int]],
+                args: FineTuneArguments, progress: Optional[Callable[[str], None]], device) -> dict:
+    """The multi-task loop: every batch holds one task's rows (length-bucketed), the batches of all
+    tasks are shuffled together each epoch; ``pooled(task, rows)`` gives the rows' pooled vectors
+    and ``heads[task.head]`` maps them to the task's outputs.  Trains every parameter of ``model``
+    that requires a gradient; returns the number of steps and seconds."""
+    import torch
+
+    parameters = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    tensors = [(torch.tensor(task.targets, dtype=torch.float32),
+                None if task.mask is None else torch.tensor(task.mask, dtype=torch.float32)) for task in tasks]
     rng = np.random.default_rng(args.seed)
-    steps_per_epoch = math.ceil(len(encoded) / args.batch_size)
+    steps_per_epoch = sum(math.ceil(len(task.texts) * task.repeats / args.batch_size) for task in tasks)
     total_steps = max(1, int(round(steps_per_epoch * args.epochs)))
-    optimizer, scheduler = adamw_with_warmup(list(model.named_parameters()), args, total_steps)
+    optimizer, scheduler = adamw_with_warmup(parameters, args, total_steps)
+
+    def epoch_batches():
+        if len(tasks) == 1 and tasks[0].repeats == 1:  # as single-task fine-tuning always did
+            return [(0, batch) for batch in bucketed_batches(lengths[0], args.batch_size, rng)]
+        batches = [(t, batch) for t, task in enumerate(tasks) for _ in range(task.repeats)
+                   for batch in bucketed_batches(lengths[t], args.batch_size, rng)]
+        return [batches[i] for i in rng.permutation(len(batches))]
 
     model.train()
     step, started, running = 0, time.perf_counter(), 0.0
     while step < total_steps:
-        for batch in bucketed_batches(lengths, args.batch_size, rng):
+        for t, batch in epoch_batches():
             if step >= total_steps:
                 break
-            input_ids, mask = pad([encoded[i] for i in batch])
-            out = model(input_ids=input_ids.to(device), attention_mask=mask.to(device),
-                        labels=y[batch].to(device))
-            out.loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            targets, target_mask = tensors[t]
+            loss = tasks[t].weight * _task_loss(tasks[t], heads[tasks[t].head](pooled(t, batch)),
+                                                targets[batch].to(device),
+                                                None if target_mask is None else target_mask[batch].to(device))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for _, p in parameters], 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
-            running = 0.98 * running + 0.02 * out.loss.item() if step else out.loss.item()
+            running = 0.98 * running + 0.02 * loss.item() if step else loss.item()
             step += 1
             report_step(progress, step, total_steps, running, started)
     model.eval()
-    info = {"steps": total_steps, "device": str(device), "base_model": str(base),
-            "train_seconds": round(time.perf_counter() - started, 1)}
-    return model.to("cpu"), info
+    return {"steps": total_steps, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def save_checkpoint(model, checkpoint: Path, base: Path) -> None:
@@ -168,23 +239,34 @@ def fine_tune_or_reuse(checkpoint: Path, texts: Sequence[str], targets: np.ndarr
                        labels: Sequence[str], args: FineTuneArguments,
                        progress: Callable[[str], None], recipe: Optional[dict] = None,
                        problem_type: str = "multi_label_classification"):
+    """:func:`fine_tune_tasks_or_reuse` with one task: ``texts`` and their ``targets``."""
+    task = TrainingTask("labels", list(texts), targets, LOSSES[problem_type])
+    recipe = {**(recipe or {}), **({"problem_type": problem_type}
+                                   if problem_type != "multi_label_classification" else {})}
+    return fine_tune_tasks_or_reuse(checkpoint, [task], labels, args, progress, recipe, problem_type=problem_type)
+
+
+def fine_tune_tasks_or_reuse(checkpoint: Path, tasks: Sequence[TrainingTask], labels: Sequence[str],
+                             args: FineTuneArguments, progress: Callable[[str], None],
+                             recipe: Optional[dict] = None, *, extra_heads: Optional[dict] = None,
+                             problem_type: str = "multi_label_classification"):
     """Fine-tune and save to ``checkpoint`` (with the base's tokenizer files), or reload it when
-    a finished run with the same arguments and ``recipe`` is already there.  Returns
-    (model, info)."""
+    a finished run with the same arguments and ``recipe`` (which names the data) is already
+    there.  Returns (model, info)."""
     from .modeling import BertForMeanPooledClassification
 
     checkpoint = Path(checkpoint)
     state_file = checkpoint / "training_state.json"
-    recipe = {**(recipe or {}), **({"problem_type": problem_type}
-                                   if problem_type != "multi_label_classification" else {})}
-    key = {"args": args.to_dict(), "recipe": recipe}
+    key = {"args": args.to_dict(), "recipe": {**(recipe or {}), **({"extra_heads": extra_heads} if extra_heads else {})}}
     if state_file.is_file():
         state = json.loads(state_file.read_text())
         if {"args": state["args"], "recipe": state.get("recipe", {})} == key:
             progress(f"reusing the finished fine-tuning in {checkpoint}")
-            return BertForMeanPooledClassification.from_pretrained(checkpoint), state["info"]
-    progress(f"fine-tuning on {len(texts)} texts for {args.epochs} epochs")
-    model, info = fine_tune(texts, targets, labels, args, progress, problem_type)
+            # eager attention, as fine-tuning sets it: the SDPA export is a graph onnxruntime cannot fuse
+            model = BertForMeanPooledClassification.from_pretrained(checkpoint, attn_implementation="eager")
+            return model, state["info"]
+    progress(f"fine-tuning on {sum(len(t.texts) * t.repeats for t in tasks)} texts an epoch for {args.epochs} epochs")
+    model, info = fine_tune_multitask(tasks, labels, args, progress, extra_heads=extra_heads, problem_type=problem_type)
     save_checkpoint(model, checkpoint, Path(info["base_model"]))
     state_file.write_text(json.dumps({**key, "info": info}, indent=2))
     return model, info

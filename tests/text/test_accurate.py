@@ -1,0 +1,53 @@
+"""The accurate tier: its own installable package inside the repository, found by name, with the
+default model's result type and outputs."""
+
+import numpy as np
+import pytest
+
+from emoscope import EmotionModel, EmotionResult
+from emoscope import persistence
+from emoscope.errors import ModelLoadError
+from tests.helpers import run_cli
+
+INSTALLED = persistence.installed_model_dir("emoscope-accurate") is not None
+needs_package = pytest.mark.skipif(not INSTALLED, reason="pip install ./models/emoscope-accurate")
+
+
+@pytest.fixture(scope="module")
+def accurate():
+    return EmotionModel.load("accurate")
+
+
+@needs_package
+def test_it_is_found_by_name_and_answers_like_the_default_model(accurate, model):
+    assert accurate.name == "emoscope-accurate" and accurate.labels == model.labels
+    assert set(accurate.heads) == set(model.heads) == {"basic", "vad", "intensity"}
+    text = "I can't believe they cancelled it again, I'm furious."
+    result = accurate.predict(text)
+    assert isinstance(result, EmotionResult) and result.labels and result.vad is not None
+    assert "anger" in result.rollup("ekman").labels and result.intensity["anger"] > result.intensity["joy"]
+    assert set(result.to_dict()) == set(model.predict(text).to_dict())
+    size = sum(f.stat().st_size for f in accurate.directory.iterdir())
+    assert size <= 120e6
+
+
+@needs_package
+def test_batches_do_not_couple_texts(accurate):
+    texts = ["ok", "", "What a lovely surprise, thank you!", "I am so furious right now!!! " * 10, "Why?"]
+    together = accurate.predict_proba(texts)
+    for i, text in enumerate(texts):
+        np.testing.assert_allclose(accurate.predict_proba([text])[0], together[i], atol=1e-5, rtol=0)
+
+
+@needs_package
+def test_the_cli_takes_it_by_name():
+    result = run_cli("analyze", "--model", "accurate", "--json", "What a wonderful day!")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "joy" in result.stdout
+
+
+def test_without_the_package_loading_it_names_the_install_command(monkeypatch):
+    monkeypatch.setattr(persistence, "installed_model_dir", lambda name: None)
+    with pytest.raises(ModelLoadError, match=r"not installed: pip install \./models/emoscope-accurate") as error:
+        EmotionModel.load("accurate")
+    assert error.value.exit_code == 7
