@@ -32,7 +32,6 @@ from ..data import emobank as emobank_data
 from ..data import semeval
 from ..evaluate import EvaluationOptions, describe, evaluate_dataset, goemotions_payload
 from ..persistence import HeadSpec, ModelConfig, Task, read_model, write_config
-from ..text.context import repair_text
 from ..text.encoder import OnnxTextEncoder
 from ..text.model import EmotionModel
 from .arguments import AccurateArguments
@@ -40,7 +39,7 @@ from .base_models import resolve_base_model
 from .builder import choose_graph, save_choice, training_record
 from .calibrate import calibrate_on_dev, calibration_section
 from .export import LAYERS_OUTPUT
-from .fast import BASIC, MultiDomainData, basic_targets, choose_basic_thresholds, read_multidomain
+from .fast import BASIC, MultiDomainData, choose_basic_thresholds, label_and_basic_tasks, read_multidomain
 from .features import layer_features
 from .frozen import export_frozen_encoder
 from .graph import add_mlp_heads, drop_output
@@ -98,13 +97,7 @@ def cached_features(encoder: OnnxTextEncoder, texts: list[str], cache: Path,
 
 
 def _tasks(data: MultiDomainData, vad, intensity, repeats: int) -> list[TrainingTask]:
-    train = data.goemotions[0]
-    semeval_targets, semeval_mask = basic_targets(data.semeval_train)
-    meld_targets, meld_mask = basic_targets(data.meld_train)
-    return [TrainingTask("labels", train.texts, train.targets.astype(np.float32), "bce"),
-            TrainingTask("basic", data.semeval_train.texts, semeval_targets, "bce", semeval_mask,
-                         repeats=repeats),
-            TrainingTask("basic", [repair_text(t) for t in data.meld_train.texts], meld_targets, "bce", meld_mask),
+    return [*label_and_basic_tasks(data, repeats),
             TrainingTask("vad", vad.texts, vad.targets.astype(np.float32), "mse"),
             TrainingTask("intensity", intensity.texts, intensity.targets.astype(np.float32), "mse")]
 

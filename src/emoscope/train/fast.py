@@ -39,6 +39,7 @@ from ..evaluate import EvaluationOptions, describe, evaluate_dataset, goemotions
 from ..metrics import tune_thresholds_masked
 from ..persistence import HeadSpec, ModelConfig, Task, read_model, write_config
 from ..text.context import repair_text
+from ..text.encoder import sigmoid
 from ..text.model import EmotionModel
 from .arguments import FastArguments, HeadsArguments
 from .builder import choose_graph, save_choice, training_record
@@ -104,15 +105,25 @@ def read_multidomain(goemotions_dir: Path, track_a: Path, meld_dir: Path, args: 
                            meld_train, meld_dev)
 
 
-def _tasks(data: MultiDomainData, args: FastArguments) -> list[TrainingTask]:
+def label_and_basic_tasks(data: MultiDomainData, semeval_repeats: int, meld_weight: float = 1.0) -> list[TrainingTask]:
+    """The GoEmotions labels (GoEmotions train) and the basic emotions (SemEval English train,
+    ``semeval_repeats`` times an epoch; MELD train turns, their loss weighted by ``meld_weight``)."""
     train = data.goemotions[0]
     semeval_targets, semeval_mask = basic_targets(data.semeval_train)
     meld_targets, meld_mask = basic_targets(data.meld_train)
     return [TrainingTask("labels", train.texts, train.targets.astype(np.float32), "bce"),
             TrainingTask("basic", data.semeval_train.texts, semeval_targets, "bce", semeval_mask,
-                         repeats=args.semeval_repeats),
+                         repeats=semeval_repeats),
             TrainingTask("basic", [repair_text(t) for t in data.meld_train.texts], meld_targets, "bce", meld_mask,
-                         weight=args.meld_weight)]
+                         weight=meld_weight)]
+
+
+def held_out_basic(data: MultiDomainData) -> tuple[list[str], np.ndarray]:
+    """The texts that choose the basic head's thresholds (the held-out SemEval rows, then MELD dev)
+    and their gold, ``NOT_ANNOTATED`` where an emotion is not annotated."""
+    texts = data.semeval_holdout.texts + [repair_text(t) for t in data.meld_dev.texts]
+    parts = [basic_targets(data.semeval_holdout), basic_targets(data.meld_dev)]
+    return texts, np.concatenate([np.where(mask > 0, targets, NOT_ANNOTATED) for targets, mask in parts])
 
 
 def _calibration_feeds(tokenizer: Path, texts: list[str], max_tokens: int):
@@ -141,9 +152,7 @@ def choose_basic_thresholds(model_dir: Path, data: MultiDomainData, num_threads:
     """The basic head's thresholds, each chosen for its F1 on the held-out SemEval rows and MELD dev
     (where the emotion is annotated)."""
     model = EmotionModel.load(model_dir, num_threads=num_threads)
-    texts = data.semeval_holdout.texts + [repair_text(t) for t in data.meld_dev.texts]
-    parts = [basic_targets(data.semeval_holdout), basic_targets(data.meld_dev)]
-    gold = np.concatenate([np.where(mask > 0, targets, NOT_ANNOTATED) for targets, mask in parts])
+    texts, gold = held_out_basic(data)
     probabilities = model.predict_heads(texts)["basic"]
     thresholds = tune_thresholds_masked(gold, probabilities, fallback=np.full(len(BASIC), 0.5), missing=NOT_ANNOTATED)
     return replace(model.heads["basic"], thresholds=tuple(round(float(t), 4) for t in thresholds))
@@ -160,7 +169,7 @@ def train_fast(goemotions_dir: Path, track_a: Path, track_b: Path, emobank: Path
     train, dev, test = data.goemotions
     labels = train.labels
     checkpoint = out_dir / CHECKPOINT
-    model, info = fine_tune_tasks_or_reuse(checkpoint, _tasks(data, args), labels, args, progress,
+    model, info = fine_tune_tasks_or_reuse(checkpoint, label_and_basic_tasks(data, args.semeval_repeats, args.meld_weight), labels, args, progress,
                                            {"recipe": "fast", "data": data.fingerprint()},
                                            extra_heads={"basic": len(BASIC)})
     progress("exporting to ONNX, optimising; int8 with activation scales fixed on training texts")
@@ -284,15 +293,14 @@ def fit_basic_head(features: dict[str, np.ndarray], data: MultiDomainData, args:
     x = np.concatenate([features["semeval_train"]] * repeats + [features["meld_train"]])
     y = np.concatenate([semeval_targets] * repeats + [meld_targets])
     annotated = np.concatenate([semeval_mask] * repeats + [meld_mask]) > 0
-    held_x = np.concatenate([features["semeval_holdout"], features["meld_dev"]])
-    parts = [basic_targets(data.semeval_holdout), basic_targets(data.meld_dev)]
-    held_gold = np.concatenate([np.where(mask > 0, targets, NOT_ANNOTATED) for targets, mask in parts])
+    held_x = np.concatenate([features["semeval_holdout"], features["meld_dev"]])  # held_out_basic's order
+    _, held_gold = held_out_basic(data)
     path = RidgePath(x, y, annotated)
     tried, best = {}, None
     for alpha in args.basic_alphas:
         fit = path.folded([alpha] * len(BASIC))
         fit = fold_platt(fit, *fit_platt_per_label(fit.predict(x), y, annotated))
-        scores = 1.0 / (1.0 + np.exp(-fit.predict(held_x)))
+        scores = sigmoid(fit.predict(held_x))
         thresholds = tune_thresholds_masked(held_gold, scores, fallback=np.full(len(BASIC), 0.5),
                                             missing=NOT_ANNOTATED)
         f1 = _masked_macro_f1(held_gold, scores >= thresholds)
@@ -315,7 +323,7 @@ def _masked_macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
         if not rows.any() or not gold[rows, j].any():
             continue
         tp = np.sum(predicted[rows, j] & (gold[rows, j] == 1))
-        f1.append(2 * tp / max(1, 2 * tp + np.sum(predicted[rows, j]) + np.sum(gold[rows, j] == 1) - 2 * tp))
+        f1.append(2 * tp / max(1, np.sum(predicted[rows, j]) + np.sum(gold[rows, j] == 1)))
     return float(np.mean(f1))
 
 
