@@ -110,7 +110,7 @@ def test_chunked_text_outputs_equal_the_parquet_reference(corpus, tmp_path, suff
     out = (pd.read_csv(target, keep_default_na=False) if suffix == ".csv"
            else pd.read_json(target, lines=True))
     assert len(out) == ROWS
-    assert out["emotions"].tolist() == reference["emotions"].tolist()
+    assert out["labels"].tolist() == reference["labels"].tolist()
     assert np.allclose(out["score_joy"], reference["score_joy"], atol=2e-6)
 
 
@@ -127,3 +127,54 @@ def test_undecodable_csv_names_line_and_column(tmp_path):
     source.write_bytes(b"text\nfine\n" + b"ok " * 3000 + b"\n" + b"caf\xe9\n")
     assert_clean_error(run_cli("analyze", "--input", source, "--output", tmp_path / "o.csv"), 6,
                        "in.csv:4:4")
+
+
+def wait_for_rows(proc, folder: Path, rows: int) -> None:
+    deadline = time.monotonic() + 300
+    while manifest_rows(folder) < rows:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "job made no progress"
+        time.sleep(0.02)
+
+
+def test_a_second_job_on_the_same_output_stops_and_names_the_first(corpus, tmp_path):
+    source, reference = corpus
+    bigger = tmp_path / "in.csv"  # three times the corpus: the first job is still busy later
+    pd.concat([pd.read_csv(source, dtype=str, keep_default_na=False)] * 3).to_csv(bigger, index=False)
+    target = tmp_path / "out.parquet"
+    first = start_job(bigger, target)
+    wait_for_rows(first, tmp_path / "out.parquet.parts", CHUNK)
+    for extra in ((), ("--resume",)):
+        second = run_cli("analyze", "--input", bigger, "--output", target, "--chunk-rows", CHUNK, *extra)
+        assert_clean_error(second, 10, f"pid {first.pid}", "another emoscope job")
+    assert first.wait(timeout=600) == 0, first.stderr.read().decode()
+    out = pd.read_parquet(target)
+    assert len(out) == 3 * ROWS
+    pd.testing.assert_frame_equal(out.iloc[:ROWS].reset_index(drop=True).drop(columns="row"),
+                                  reference.drop(columns="row"), check_dtype=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.parquet"]  # no lock left
+
+
+def test_ctrl_c_says_how_to_resume(corpus, tmp_path):
+    source, reference = corpus
+    target = tmp_path / "out.parquet"
+    job = start_job(source, target)
+    wait_for_rows(job, tmp_path / "out.parquet.parts", CHUNK)
+    job.send_signal(signal.SIGINT)
+    assert job.wait(timeout=120) == 130
+    stderr = job.stderr.read().decode()
+    assert stderr.startswith("error: interrupted with ") and stderr.count("\n") == 1, stderr
+    assert "rows saved" in stderr and stderr.rstrip().endswith("--resume"), stderr
+    command = stderr.split("continue with: ", 1)[1].split()
+    assert command[:2] == ["emoscope", "analyze"]
+    result = run_cli(*command[1:])
+    assert result.returncode == 0, result.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(target), reference)
+
+
+def test_an_output_that_is_a_directory_fails_before_any_work(corpus, tmp_path):
+    source, _ = corpus
+    (tmp_path / "x.csv").mkdir()
+    assert_clean_error(run_cli("analyze", "--input", source, "--output", tmp_path / "x.csv"), 2,
+                       "x.csv", "is a directory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv"]

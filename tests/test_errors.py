@@ -1,6 +1,9 @@
 """One table of exit codes: the error classes, ``emoscope --help`` and docs/cli.md agree."""
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -51,3 +54,26 @@ def test_each_error_exits_with_its_code_on_one_line(args, code):
     result = run_cli(*args)
     assert result.returncode == code, result.stderr
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("args,code", [
+    (("analyze", "--no-such-option"), 2),
+    (("analyze", "--input", "x.csv", "--chunk-rows", "0"), 2),
+    (("evaluate",), 2),
+    (("analyze", "--input", "/nonexistent/" + "a-very-long-folder-name/" * 8 + "input.csv"), 3),
+])
+def test_errors_are_one_line_at_any_width(args, code, tmp_path):
+    """Click's own usage errors too, with a narrow terminal and standard error in a file."""
+    log = tmp_path / "stderr.txt"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "20"}
+    with open(log, "w") as stderr:
+        status = subprocess.run([sys.executable, "-m", "emoscope", *args], stdout=subprocess.DEVNULL,
+                                stderr=stderr, env=env, timeout=300).returncode
+    written = log.read_text()
+    assert status == code, written
+    assert written.startswith("error: ") and written.count("\n") == 1 and "╭" not in written, written
+
+
+def test_missing_extra_names_the_packages_to_install():
+    message = str(errors.MissingExtraError("--plot", "report", "no module named 'plotly'"))
+    assert "pip install 'plotly" in message and "emoscope[report]" not in message

@@ -92,6 +92,6 @@ def test_report_errors_name_the_problem(annotated, tmp_path):
                                "--time", "forum"), 6, "forum")
     plain = tmp_path / "plain.csv"
     plain.write_text("text\nhello\n")
-    assert_clean_error(run_cli("report", plain, "-o", tmp_path / "r.html"), 5, "emotions")
+    assert_clean_error(run_cli("report", plain, "-o", tmp_path / "r.html"), 5, "labels")
     assert_clean_error(run_cli("report", tmp_path / "missing.csv", "-o", tmp_path / "r.html"), 3)
     assert not (tmp_path / "r.html").exists()

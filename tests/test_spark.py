@@ -3,6 +3,7 @@
 import os
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -46,8 +47,11 @@ def test_spark_annotations_equal_the_cli(spark, goemotions_dir, tmp_path):
     for column in expected.columns:
         if column in ("row", "text"):
             continue
-        assert got[column].tolist() == expected[column].tolist(), column
-    assert (got["emotions"] != "").all() and got.loc[3, "empty_text"]
+        if expected[column].dtype.kind == "f":  # Spark batches texts differently: rounding may flip
+            assert np.allclose(got[column], expected[column], atol=2e-6), column
+        else:
+            assert got[column].tolist() == expected[column].tolist(), column
+    assert (got["labels"] != "").all() and got.loc[3, "empty"]
 
 
 def test_spark_annotate_names_a_missing_column(spark):

@@ -11,17 +11,18 @@ input order.  Memory holds one chunk at a time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
-from .errors import EmoscopeError, ResumeError, UnsupportedFormatError
-from .io.atomic import atomic_path
+from .errors import EmoscopeError, Interrupted, ResumeError, UnsupportedFormatError
+from .io.atomic import atomic_path, check_output_path
 from .io.annotations import annotate_frame
 from .io.readers import iter_chunks
 from .io.tables import INPUT_FORMATS, OUTPUT_FORMATS, detect_format, write_rows
@@ -45,6 +46,8 @@ class BatchOptions:
     scores: bool
     model: str
     chunk_rows: int = DEFAULT_CHUNK_ROWS
+    encoding: str = "utf-8"
+    max_chars: Optional[int] = None
 
 
 @dataclass
@@ -75,6 +78,44 @@ def parts_dir(output: str | Path) -> Path:
     return output.with_name(output.name + ".parts")
 
 
+@contextlib.contextmanager
+def output_lock(output: str | Path) -> Iterator[None]:
+    """Hold ``OUTPUT.lock`` while a job writes ``OUTPUT``, so that a second job on the same output
+    (a rerun or ``--resume`` while the first still runs) stops at once and names the first.  The
+    lock is an advisory ``flock``: the kernel releases it when its process ends, however it ends,
+    so a job killed with ``kill -9`` never leaves a stale lock.  The file holds the holder's pid."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; jobs are not guarded
+        yield
+        return
+    output = Path(output)
+    path = output.with_name(output.name + ".lock")
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise ResumeError(f"{output}: another emoscope job (pid {holder}) is writing this output; "
+                              f"wait for it to finish or stop it, then rerun (with --resume to continue "
+                              f"its work)") from None
+        try:  # the holder may have removed the file between our open and our lock: retry then
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
 def _write_manifest(folder: Path, manifest: _Manifest) -> None:
     with atomic_path(folder / MANIFEST) as temp:
         temp.write_text(json.dumps(asdict(manifest), indent=1), encoding="utf-8")
@@ -102,7 +143,8 @@ def _start_or_resume(options: BatchOptions, resume: bool) -> tuple[Path, _Manife
         raise ResumeError(f"{folder}: an unfinished run of this output exists{done}; rerun with "
                           f"--resume to continue it, or delete the folder to start over")
     if existing is not None:
-        changed = [k for k in wanted if existing.options.get(k) != wanted[k]]
+        defaults = {f.name: f.default for f in fields(BatchOptions)}  # options added since the run
+        changed = [k for k in wanted if existing.options.get(k, defaults[k]) != wanted[k]]
         if changed:
             raise ResumeError(
                 f"{folder}: cannot resume: {', '.join(changed)} differ from the unfinished run "
@@ -165,13 +207,20 @@ def annotate_file(model, options: BatchOptions, rollups: Sequence, *, resume: bo
         raise ResumeError("--resume needs an input file, not standard input")
     detect_format(options.input, options.input_format, INPUT_FORMATS, "input")
     fmt = detect_format(options.output, options.output_format, OUTPUT_FORMATS, "output")
-    folder, manifest = _start_or_resume(options, resume)
-    try:
-        return _run(model, options, rollups, fmt, folder, manifest, progress, start)
-    except EmoscopeError:
-        if not manifest.parts:  # bad input found before any work: leave nothing behind
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
+    check_output_path(options.output)
+    with output_lock(options.output):
+        folder, manifest = _start_or_resume(options, resume)
+        try:
+            return _run(model, options, rollups, fmt, folder, manifest, progress, start)
+        except EmoscopeError:
+            if not manifest.parts:  # bad input found before any work: leave nothing behind
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
+        except KeyboardInterrupt:
+            stopped = Interrupted(f"interrupted with {manifest.rows_done} rows saved in {folder}; run "
+                                  f"the same command with --resume to continue")
+            stopped.rows_saved, stopped.folder = manifest.rows_done, folder
+            raise stopped from None
 
 
 def _run(model, options: BatchOptions, rollups: Sequence, fmt: str, folder: Path, manifest: _Manifest,
@@ -180,8 +229,10 @@ def _run(model, options: BatchOptions, rollups: Sequence, fmt: str, folder: Path
     name = options.input
     if progress:
         progress(resumed)
-    for chunk in iter_chunks(options.input, options.input_format, options.chunk_rows, skip_rows=resumed):
-        chunk = annotate_frame(model, chunk, options.text_column, name, rollups, options.scores)
+    for chunk in iter_chunks(options.input, options.input_format, options.chunk_rows, skip_rows=resumed,
+                             encoding=options.encoding):
+        chunk = annotate_frame(model, chunk, options.text_column, name, rollups, options.scores,
+                               max_chars=options.max_chars)
         if manifest.columns is None:
             manifest.columns = list(chunk.columns)
         columns = manifest.columns
@@ -205,15 +256,16 @@ def _run(model, options: BatchOptions, rollups: Sequence, fmt: str, folder: Path
 
 def stream_to_stdout(model, path: str, input_format: Optional[str], text_column: Optional[str],
                      output_format: Optional[str], rollups: Sequence, scores: bool,
-                     chunk_rows: int = DEFAULT_CHUNK_ROWS) -> int:
+                     chunk_rows: int = DEFAULT_CHUNK_ROWS, encoding: str = "utf-8",
+                     max_chars: Optional[int] = None) -> int:
     """Annotate to standard output as the chunks come (CSV or JSONL); no resume."""
     fmt = detect_format("-", output_format, OUTPUT_FORMATS, "output")
     if fmt == "parquet":
         raise UnsupportedFormatError("Parquet cannot be written to standard output; give --output FILE")
     name = "<stdin>" if path == "-" else path
     rows = 0
-    for chunk in iter_chunks(path, input_format, chunk_rows):
-        chunk = annotate_frame(model, chunk, text_column, name, rollups, scores)
+    for chunk in iter_chunks(path, input_format, chunk_rows, encoding=encoding):
+        chunk = annotate_frame(model, chunk, text_column, name, rollups, scores, max_chars=max_chars)
         write_rows(chunk, sys.stdout, fmt, header=rows == 0)
         sys.stdout.flush()
         rows += len(chunk)

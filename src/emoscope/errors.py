@@ -71,9 +71,28 @@ class MissingExtraError(EmoscopeError, ImportError):
 
     def __init__(self, what: str, extra: str, cause: object = None):
         detail = f" ({cause})" if cause else ""
-        super().__init__(f"{what} needs the {extra} extra{detail}; pip install '.[{extra}]' "
-                         f"from a clone of emoscope")
+        packages = " ".join(f"'{r}'" for r in extra_requirements(extra))
+        # the extra's own packages: emoscope is not on an index, and pip install '.[extra]' from a
+        # clone rebuilds the whole wheel (models included) each time
+        install = f"pip install {packages}" if packages else f"pip install '.[{extra}]' from a clone of emoscope"
+        super().__init__(f"{what} needs the {extra} extra{detail}; {install}")
         self.extra = extra
+
+
+def extra_requirements(extra: str) -> list[str]:
+    """The requirements the installed emoscope declares for an extra (``["plotly>=5.20"]``)."""
+    from importlib import metadata
+
+    try:
+        declared = metadata.requires("emoscope") or []
+    except metadata.PackageNotFoundError:
+        return []
+    wanted = []
+    for requirement in declared:
+        spec, _, marker = requirement.partition(";")
+        if re.search(rf"""extra\s*==\s*["']{re.escape(extra)}["']""", marker):
+            wanted.append(spec.strip().replace(" ", ""))
+    return wanted
 
 
 class ResumeError(EmoscopeError):
@@ -83,15 +102,23 @@ class ResumeError(EmoscopeError):
     summary = "an unfinished job is in the way, or --resume does not match it"
 
 
+class Interrupted(EmoscopeError):
+    """Ctrl-C (SIGINT); for a batch job the message says how many rows were saved and the command
+    that continues it."""
+
+    exit_code = 130
+    summary = "interrupted (a batch job can be continued with --resume)"
+
+
 ERROR_CLASSES = (UsageError, InputNotFoundError, UnsupportedFormatError, UnknownColumnError,
                  InputDecodeError, ModelLoadError, TaxonomyError, MissingExtraError, ResumeError)
-INTERRUPTED = 130
+INTERRUPTED = Interrupted.exit_code
 
 EXIT_CODES: dict[int, str] = {
     0: "success",
     EmoscopeError.exit_code: EmoscopeError.summary,
     **{cls.exit_code: cls.summary for cls in ERROR_CLASSES},
-    INTERRUPTED: "interrupted (a batch job can be continued with --resume)",
+    INTERRUPTED: Interrupted.summary,
 }
 
 

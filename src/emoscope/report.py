@@ -21,7 +21,7 @@ from .io.atomic import atomic_path
 from .io.readers import read_table
 from .io.tables import INPUT_FORMATS, detect_format
 
-EMOTIONS = "emotions"
+EMOTIONS = "labels"
 SCORE_PREFIX = "score_"
 SCATTER_POINTS = 5000
 TOP_GROUPS = 15
@@ -40,7 +40,7 @@ def read_annotations(path: str, by: Optional[str] = None, time_column: Optional[
     import pandas as pd
 
     fmt = detect_format(path, None, INPUT_FORMATS, "input")
-    wanted = lambda c: (c in (EMOTIONS, "ekman", "sentiment", "top_emotion", "valence", "arousal",
+    wanted = lambda c: (c in (EMOTIONS, "ekman", "sentiment", "top_label", "valence", "arousal",
                               "dominance", by, time_column) or str(c).startswith(SCORE_PREFIX))
     if fmt == "parquet" and Path(path).is_file():
         import pyarrow.parquet as pq
@@ -111,7 +111,7 @@ def _valence_arousal(frame) -> ReportChart:
     import plotly.graph_objects as go
 
     sample = frame if len(frame) <= SCATTER_POINTS else frame.sample(SCATTER_POINTS, random_state=0)
-    colour = sample["top_emotion"] if "top_emotion" in sample.columns else None
+    colour = sample["top_label"] if "top_label" in sample.columns else None
     figure = go.Figure()
     groups = colour.fillna("").unique() if colour is not None else [None]
     for group in groups:

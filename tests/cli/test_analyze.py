@@ -67,9 +67,9 @@ def test_analyze_file_formats(cli, table, suffix, out_suffix):
     assert list(out.columns[:3]) == ["id", "body", "score"]
     assert out["id"].tolist() == ["a", "b", "c"]
     assert out["body"].tolist()[:2] == frame["body"].tolist()[:2]
-    assert "gratitude" in out["emotions"][0].split(";")
+    assert "gratitude" in out["labels"][0].split(";")
     assert "fear" in out["ekman"][1].split(";")
-    assert bool(out["empty_text"][2]) and out["emotions"][2] == "neutral"
+    assert bool(out["empty"][2]) and out["labels"][2] == "neutral"
     assert "score_gratitude" in out.columns
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
@@ -79,7 +79,7 @@ def test_analyze_plain_text_from_stdin(cli):
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["text"] for r in rows] == [THANKS, "I hate waiting in line."]
-    assert "gratitude" in rows[0]["emotions"].split(";")
+    assert "gratitude" in rows[0]["labels"].split(";")
 
 
 # -- bad input: one-line error, documented exit code, no traceback -----------------------
@@ -132,3 +132,68 @@ def test_failed_run_leaves_existing_output_untouched(cli, tmp_path):
     assert_clean_error(cli("analyze", "--input", source, "--text-column", "nope", "--output", target), 5)
     assert target.read_text() == "precious\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+def test_encoding_option_reads_excel_csv(cli, tmp_path):
+    source = tmp_path / "excel.csv"
+    source.write_bytes("text\nCafé crème: I love this place\n".encode("cp1252"))
+    assert_clean_error(cli("analyze", "--input", source), 6, "excel.csv:2:4", "--encoding")
+    result = cli("analyze", "--input", source, "--encoding", "cp1252")
+    assert result.returncode == 0, result.stderr
+    assert read_jsonl_text(result.stdout)[0]["text"] == "Café crème: I love this place"
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("text\nThank you!\n".encode("utf-8-sig"))
+    assert read_jsonl_text(cli("analyze", "--input", bom).stdout)[0]["text"] == "Thank you!"
+    assert_clean_error(cli("analyze", "--input", source, "--encoding", "klingon"), 2, "klingon")
+
+
+def read_jsonl_text(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line]
+
+
+def test_max_chars_cuts_long_texts_with_a_warning(cli, tmp_path):
+    source = tmp_path / "long.jsonl"
+    source.write_text(json.dumps({"text": "I am so happy today! " * 500}) + "\n", encoding="utf-8")
+    result = cli("analyze", "--input", source, "--max-chars", "200")
+    assert result.returncode == 0, result.stderr
+    assert "1 text(s) over 200 characters cut to their first 200" in result.stderr
+    assert "joy" in read_jsonl_text(result.stdout)[0]["labels"]
+    whole = cli("analyze", "--input", source, "--max-chars", "0")
+    assert whole.returncode == 0 and "cut" not in whole.stderr
+
+
+def test_json_files_and_the_api_share_one_schema_with_labels_by_score(cli, tmp_path):
+    text = "Thank you so much, I love it, but I'm nervous about tomorrow"
+    payload = json.loads(cli("analyze", "--json", text).stdout)[0]
+    scores = payload["scores"]
+    assert len(payload["labels"]) > 1
+    assert payload["labels"] == sorted(payload["labels"], key=lambda l: -scores[l])
+    assert payload["top_label"] == max(scores, key=scores.get)
+    assert payload["ekman"]["labels"] == sorted(payload["ekman"]["labels"], key=lambda c: -payload["ekman"]["scores"][c])
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": [text]}).to_csv(source, index=False)
+    assert cli("analyze", "--input", source, "--output", tmp_path / "out.csv").returncode == 0
+    row = pd.read_csv(tmp_path / "out.csv", keep_default_na=False).iloc[0]
+    assert row["labels"] == ";".join(payload["labels"]) and row["top_label"] == payload["top_label"]
+    assert row["ekman"] == ";".join(payload["ekman"]["labels"])
+    assert row["score_love"] == pytest.approx(scores["love"]) and row["valence"] == pytest.approx(payload["vad"]["valence"])
+    assert row["ekman_score_joy"] == pytest.approx(payload["ekman"]["scores"]["joy"])
+    assert row["intensity_fear"] == pytest.approx(payload["intensity"]["fear"])
+    assert bool(row["empty"]) is payload["empty"] is False
+
+
+def test_row_counts_for_the_progress_bar(tmp_path):
+    from emoscope.io.readers import count_rows
+
+    quoted = tmp_path / "quoted.csv"
+    pd.DataFrame({"text": ["one", "two\nlines", 'a "quote"\nand more', "four"]}).to_csv(quoted, index=False)
+    assert count_rows(str(quoted)) == 4 == len(pd.read_csv(quoted))
+    lines = tmp_path / "rows.jsonl"
+    lines.write_text('{"text": "a"}\n{"text": "b"}\n{"text": "c"}', encoding="utf-8")
+    assert count_rows(str(lines)) == 3
+    assert count_rows("-", "csv") is None
+
+
+def test_help_shows_no_type_for_plain_flags(cli):
+    shown = cli("analyze", "--help").stdout
+    assert "--json" in shown and "<bool>" not in shown

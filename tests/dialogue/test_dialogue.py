@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from emoscope.dialogue import analyze_dialogue, dialogue_dynamics, read_dialogues
@@ -118,12 +120,36 @@ def test_plot_opens_in_headless_chromium_with_one_line_per_speaker(meld_sample, 
             "return document.getElementById('dialogue-1').data.filter(t => t.yaxis === 'y' || !t.yaxis).map(t => t.name);")
         drawn = driver.execute_script(
             "return document.querySelectorAll('#dialogue-1 .scatterlayer .trace').length;")
+        colours = driver.execute_script(  # emotion panel, then sentiment panel
+            "const d = document.getElementById('dialogue-1').data;"
+            "return [d.filter(t => t.yaxis === 'y' || !t.yaxis).map(t => t.line.color),"
+            "        d.filter(t => t.yaxis === 'y2').map(t => t.line.color)];")
+        legends = driver.execute_script(  # the legend each panel's traces are listed in
+            "const d = document.getElementById('dialogue-1').data;"
+            "return [...new Set(d.filter(t => t.showlegend !== false).map(t => t.legend || 'legend'))];")
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     finally:
         driver.quit()
     assert names == speakers  # one emotion line per speaker
     assert drawn == 2 * len(speakers)  # and one sentiment line each
+    assert colours[0] == colours[1] and len(set(colours[0])) == len(speakers)  # a speaker's colour in both
+    assert legends == ["legend", "legend2"]  # the sentiment panel has its own legend
     assert errors == []
+
+
+def test_limit_analyses_the_first_dialogues_and_files_hold_the_result_schema(meld_sample, tmp_path):
+    out = tmp_path / "turns.parquet"
+    result = run_cli("dialogue", meld_sample, "--json", "--limit", "1", "--output", out)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert [d["dialogue"] for d in payload["dialogues"]] == ["0"]
+    rows = pd.read_parquet(out)
+    assert len(rows) == 2
+    turn = payload["dialogues"][0]["turns"][0]
+    assert rows.loc[0, "labels"] == ";".join(turn["labels"]) and rows.loc[0, "top_label"] == turn["top_label"]
+    assert rows.loc[0, "score_joy"] == pytest.approx(turn["scores"]["joy"])
+    assert rows.loc[0, "valence"] == pytest.approx(turn["vad"]["valence"])
+    assert all(not isinstance(v, (dict, list, np.ndarray)) for v in rows.iloc[0])  # flat, no nested structs
 
 
 def test_no_context_flag_and_emotion_source(meld_sample):

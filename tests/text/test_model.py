@@ -97,10 +97,10 @@ def test_annotate_dataframe(model):
     out = model.annotate(frame, "body")
     assert list(out.columns[:2]) == ["id", "body"]
     assert out["id"].tolist() == [1, 2, 3]
-    assert "gratitude" in out.loc[0, "emotions"].split(";")
-    assert out.loc[1, "empty_text"] and out.loc[1, "emotions"] == "neutral"
+    assert "gratitude" in out.loc[0, "labels"].split(";")
+    assert out.loc[1, "empty"] and out.loc[1, "labels"] == "neutral"
     assert "joy" in out.loc[0, "ekman"].split(";")
-    assert {"score_gratitude", "sentiment", "top_emotion"} <= set(out.columns)
+    assert {"score_gratitude", "sentiment", "top_label"} <= set(out.columns)
     assert list(frame.columns) == ["id", "body"]  # the input is not modified
     with pytest.raises(KeyError, match="columns are: id, body"):
         model.annotate(frame, "text")

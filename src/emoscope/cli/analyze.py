@@ -10,8 +10,12 @@ from typing import List, Optional
 import typer
 
 from ..batch import DEFAULT_CHUNK_ROWS
-from ..errors import UsageError
-from .app import ModelOption, RollupOption, ThreadsOption, app, column_list, console
+from ..errors import Interrupted, UsageError
+from ..io.annotations import cap_texts
+from ..io.readers import check_encoding
+from .app import ModelOption, RollupOption, ThreadsOption, app, column_list, command_line, console
+
+DEFAULT_MAX_CHARS = 100_000  # about 20,000 words; the server's default limit is 10,000 per text
 
 
 def _bar(score: float, width: int = 20) -> str:
@@ -50,11 +54,10 @@ def show_results(results, rollups, top_k: int) -> None:
             rolled = result.rollup(spec)
             best = ", ".join(f"{c} {s:.2f}" for c, s in rolled.top(3))
             out.print(f"  [bold]{escape(rolled.name)}:[/] {', '.join(rolled.labels)}  [dim]({best})[/]")
-        if result.vad is not None:
-            v, scaled = result.vad, result.vad.rescaled()
+        if result.vad is not None:  # kept under 80 columns
+            v = result.vad
             out.print(f"  [bold]VAD (1-5):[/] valence {v.valence:.2f}, arousal {v.arousal:.2f}, "
-                      f"dominance {v.dominance:.2f}  [dim](-1..1: {scaled.valence:+.2f}, "
-                      f"{scaled.arousal:+.2f}, {scaled.dominance:+.2f})[/]")
+                      f"dominance {v.dominance:.2f}")
         if result.intensity:
             out.print("  [bold]intensity (0-3):[/] " + ", ".join(
                 f"{e} {v:.1f}" for e, v in sorted(result.intensity.items(), key=lambda kv: -kv[1])))
@@ -132,6 +135,8 @@ def analyze(
     labels: Optional[str] = typer.Option(None, "--labels", help="Zero-shot: score these comma-separated labels instead of the model's (e.g. \"nostalgia,awe,boredom\")."),
     label_descriptions: Optional[Path] = typer.Option(None, help="Zero-shot labels with one-line descriptions: JSON {label: description} or 'label: description' lines."),
     language: Optional[str] = typer.Option(None, "--language", help="Decide with this language's thresholds (models trained on several languages, e.g. deu for semeval-multilingual-e5)."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of --input (a UTF-8 byte-order mark is dropped; Excel's CSV in western locales: cp1252)."),
+    max_chars: int = typer.Option(DEFAULT_MAX_CHARS, "--max-chars", min=0, help="Cut longer texts to their first N characters, with a warning (0: no limit)."),
 ) -> None:
     """Say which emotions texts express: a table, JSON, or an annotated file."""
     from ..taxonomy import BUILTIN_ROLLUPS, load_rollup, resolve_rollups
@@ -151,8 +156,9 @@ def analyze(
     specs = [r if r in BUILTIN_ROLLUPS else load_rollup(r) for r in rollup] if rollup else None
     if input is not None:
         analyze_file(input, text_column, output, input_format, output_format, specs, not no_scores, load,
-                     resume, chunk_rows)
+                     resume, chunk_rows, check_encoding(encoding), max_chars or None)
         return
+    texts = cap_texts(list(texts), max_chars or None, "text")
     loaded = load()
     rollups = resolve_rollups(loaded.labels, specs)
     if explain:
@@ -168,8 +174,9 @@ def analyze(
 
 
 def analyze_file(path, text_column, output, input_format, output_format, specs, scores, load, resume,
-                 chunk_rows) -> None:
-    from ..batch import BatchOptions, annotate_file, stream_to_stdout
+                 chunk_rows, encoding="utf-8", max_chars=None) -> None:
+    from ..batch import BatchOptions, annotate_file, output_lock, stream_to_stdout
+    from ..io.atomic import check_output_path
     from ..io.readers import count_rows
     from ..io.tables import INPUT_FORMATS, OUTPUT_FORMATS, check_input_file, detect_format
     from ..taxonomy import resolve_rollups
@@ -182,25 +189,45 @@ def analyze_file(path, text_column, output, input_format, output_format, specs, 
             raise UsageError("--resume needs --output FILE")
         loaded = load()
         rollups = resolve_rollups(loaded.labels, specs)
-        stream_to_stdout(loaded, path, input_format, text_column, output_format, rollups, scores, chunk_rows)
+        stream_to_stdout(loaded, path, input_format, text_column, output_format, rollups, scores, chunk_rows,
+                         encoding, max_chars)
         return
     check_input_file(path)
+    check_output_path(output)
+    with output_lock(output):  # another job on this output stops this one before the model loads
+        pass
     loaded = load()
     rollups = resolve_rollups(loaded.labels, specs)
     options = BatchOptions(input=path, output=output, input_format=input_format, output_format=output_format,
                            text_column=text_column, rollups=[getattr(r, "name", str(r)) for r in rollups],
                            scores=scores, model=getattr(loaded, "identity", str(loaded.directory.resolve())),
-                           chunk_rows=chunk_rows)
+                           chunk_rows=chunk_rows, encoding=encoding, max_chars=max_chars)
     err = console(stderr=True)
-    if sys.stderr.isatty():
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err) as bar:
-            task = bar.add_task("analysing", total=count_rows(path, input_format))
-            done = annotate_file(loaded, options, rollups, resume=resume,
-                                 progress=lambda rows: bar.update(task, completed=rows))
-    else:
-        done = annotate_file(loaded, options, rollups, resume=resume)
+    try:
+        if sys.stderr.isatty():
+            with row_progress(err) as bar:
+                task = bar.add_task("analysing", total=count_rows(path, input_format))
+                done = annotate_file(loaded, options, rollups, resume=resume,
+                                     progress=lambda rows: bar.update(task, completed=rows))
+        else:
+            done = annotate_file(loaded, options, rollups, resume=resume)
+    except Interrupted as stopped:
+        again = command_line() if "--resume" in sys.argv else f"{command_line()} --resume"
+        raise Interrupted(f"interrupted with {stopped.rows_saved} rows saved in {stopped.folder}; "
+                          f"continue with: {again}") from None
     resumed = f" ({done.resumed_rows} from the earlier run)" if done.resumed_rows else ""
     err.print(f"wrote {done.rows} rows to {output}{resumed} in {done.seconds:.1f}s")
+
+
+def row_progress(console):
+    """A progress bar with rows done / total, rows per second and the time left (the total is
+    known for Parquet and text files; without one the bar still shows rows and speed)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TimeRemainingColumn
+    from rich.text import Text
+
+    class RowsPerSecond(ProgressColumn):
+        def render(self, task):
+            return Text(f"{task.speed:,.0f} rows/s" if task.speed else "… rows/s", style="progress.data.speed")
+
+    return Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                    RowsPerSecond(), TimeRemainingColumn(), console=console)

@@ -121,8 +121,15 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 def report_error(error: EmoscopeError) -> int:
-    """Print an error on one line (never wrapped) and return its exit code."""
-    from rich.markup import escape
+    """Print an error on one line and return its exit code."""
+    return report_line(str(error), error.exit_code)
 
-    console(stderr=True).print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
-    return error.exit_code
+
+def report_line(message: str, code: int) -> int:
+    """Print ``error: message`` as one line at any terminal width (line breaks in the message
+    become spaces; the text is written as is, so nothing wraps it) and return ``code``."""
+    flat = " ".join(message.split())
+    prefix = "\x1b[1;31merror:\x1b[0m" if sys.stderr.isatty() else "error:"
+    sys.stderr.write(f"{prefix} {flat}\n")
+    sys.stderr.flush()
+    return code

@@ -14,12 +14,12 @@ def _rate(value) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-def show_dialogues(results, corpus, limit: Optional[int]) -> None:
+def show_dialogues(results, corpus) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     out = console()
-    for result in results[:limit] if limit is not None else results:
+    for result in results:
         table = Table(title=f"dialogue {escape(result.id)}" + (" (turns re-sorted by id)" if result.reordered else ""),
                       title_justify="left", show_edge=False, pad_edge=False)
         for column in ("#", "speaker", "emotion", "fine labels", "text"):
@@ -55,7 +55,8 @@ def dialogue(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (turns, labels, dynamics) instead of tables."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write one row per turn (CSV, JSONL or Parquet)."),
     plot: Optional[str] = typer.Option(None, "--plot", help="Draw each speaker's emotion and sentiment over turns (.html, .png, .svg)."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Print only the first N dialogue timelines."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Analyse only the first N dialogues (in file order)."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of the file (a UTF-8 byte-order mark is dropped)."),
     context_model: Optional[str] = typer.Option(None, help="Context-aware turn model (name or directory; default: the shipped meld-context-minilm)."),
     no_context: bool = typer.Option(False, "--no-context", help="Take each turn's emotion from the fine-grained model's Ekman rollup, turn by turn, without context."),
     model: Optional[str] = ModelOption,
@@ -65,8 +66,14 @@ def dialogue(
     from ..dialogue import analyze_dialogue, corpus_dynamics, read_dialogues, resolve_context_model
     from ..text.model import EmotionModel
 
+    from ..io.atomic import check_output_path
+    from ..io.readers import check_encoding
+
     dialogues = read_dialogues(path, dialogue_column=dialogue_column, turn_column=turn_column,
-                               speaker_column=speaker_column, text_column=text_column, time_column=time_column)
+                               speaker_column=speaker_column, text_column=text_column, time_column=time_column,
+                               encoding=check_encoding(encoding))[:limit]
+    for target in filter(None, (output, plot)):
+        check_output_path(target)
     if plot:
         require_extra("--plot", "report", ("plotly",))
     loaded = EmotionModel.load(model, num_threads=threads)
@@ -78,8 +85,11 @@ def dialogue(
 
         from ..io.tables import write_table
 
-        rows = [{"dialogue": r.id, "turn": t.id, **{k: v for k, v in t.to_dict().items() if k not in ("id", "scores")},
-                 "labels": ";".join(t.result.labels)} for r in results for t in r.turns]
+        from ..text.results import flat_record
+
+        # the one result schema, flat (docs/results.md), after the dialogue, turn and speaker
+        rows = [{"dialogue": r.id, "turn": t.id, **flat_record({k: v for k, v in t.to_dict().items() if k != "id"})}
+                for r in results for t in r.turns]
         write_table(pd.DataFrame(rows), output)
     if plot:
         from ..dialogue.plot import write_dialogue_plot
@@ -90,6 +100,6 @@ def dialogue(
                                "corpus": {k: v for k, v in corpus.to_dict().items() if k != "shifts"}},
                               indent=2, ensure_ascii=False))
     else:
-        show_dialogues(results, corpus, limit)
+        show_dialogues(results, corpus)
     for written in filter(None, (output, plot)):
         console(stderr=True).print(f"wrote {written}")

@@ -52,7 +52,7 @@ class TurnResult:
         return {"id": self.id, "speaker": self.speaker, "text": self.text, "time": self.time,
                 "emotion": self.emotion, "emotion_score": round(self.emotion_score, 6),
                 "sentiment_balance": round(self.sentiment_balance, 6),
-                **{k: fine[k] for k in ("labels", "scores", "empty", "vad", "intensity") if k in fine}}
+                **{k: v for k, v in fine.items() if k != "text"}}
 
 
 @dataclass

@@ -13,8 +13,9 @@ EMOTION_ORDER = ["anger", "disgust", "fear", "sadness", "neutral", "surprise", "
 
 def dialogue_figure(result):
     """A two-row Plotly figure: emotion per turn, and sentiment balance per turn, one line per speaker."""
-    from plotly.subplots import make_subplots
     import plotly.graph_objects as go
+    from plotly.colors import qualitative
+    from plotly.subplots import make_subplots
 
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                            subplot_titles=("emotion", "sentiment balance (positive - negative)"))
@@ -24,18 +25,23 @@ def dialogue_figure(result):
         x = [i + 1 for i, _ in turns]
         text = [t.text[:80] for _, t in turns]
         group = f"speaker-{number}"
+        colour = qualitative.Plotly[number % len(qualitative.Plotly)]  # one colour per speaker, both panels
+        style = dict(line=dict(color=colour), marker=dict(color=colour))
         figure.add_trace(go.Scatter(x=x, y=[t.emotion for _, t in turns], mode="lines+markers",
-                                    name=speaker, legendgroup=group, text=text,
+                                    name=speaker, legendgroup=group, text=text, **style,
                                     hovertemplate="turn %{x}: %{y}<br>%{text}<extra>" + speaker + "</extra>"),
                          row=1, col=1)
         figure.add_trace(go.Scatter(x=x, y=[t.sentiment_balance for _, t in turns], mode="lines+markers",
-                                    name=speaker, legendgroup=group, showlegend=False, text=text,
+                                    name=speaker, legendgroup=group, legend="legend2", text=text, **style,
                                     hovertemplate="turn %{x}: %{y:.2f}<br>%{text}<extra>" + speaker + "</extra>"),
                          row=2, col=1)
     figure.update_yaxes(categoryorder="array", categoryarray=EMOTION_ORDER, type="category", row=1, col=1)
     figure.update_yaxes(range=[-1.05, 1.05], row=2, col=1)
     figure.update_xaxes(title_text="turn", row=2, col=1, dtick=1)
-    figure.update_layout(title=f"Dialogue {result.id}", height=560, margin=dict(t=70))
+    # each panel has its own legend beside it (the second one used to have none)
+    figure.update_layout(title=f"Dialogue {result.id}", height=560, margin=dict(t=70),
+                         legend=dict(y=1.0, yanchor="top", title_text="emotion"),
+                         legend2=dict(y=0.46, yanchor="top", title_text="sentiment"))
     return figure
 
 

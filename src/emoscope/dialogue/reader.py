@@ -58,9 +58,10 @@ def _turn_number(value, name: str, row: int) -> float:
 
 def read_dialogues(path: str, *, dialogue_column: Optional[str] = None, turn_column: Optional[str] = None,
                    speaker_column: Optional[str] = None, text_column: Optional[str] = None,
-                   time_column: Optional[str] = None, input_format: Optional[str] = None) -> list[Dialogue]:
+                   time_column: Optional[str] = None, input_format: Optional[str] = None,
+                   encoding: str = "utf-8") -> list[Dialogue]:
     """Dialogues in order of first appearance, each with its turns in turn order."""
-    frame = read_table(path, input_format)
+    frame = read_table(path, input_format, encoding)
     name = "<stdin>" if path == "-" else path
     columns = list(map(str, frame.columns))
     meld = all(c in columns for c in MELD_COLUMNS.values())

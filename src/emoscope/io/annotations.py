@@ -6,6 +6,7 @@ Results are duck-typed (``labels``, ``scores``, ``empty``, ``vad``, ``intensity`
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from ..errors import UnknownColumnError
@@ -32,38 +33,42 @@ def text_column_values(frame: "pd.DataFrame", column: Optional[str], name: str) 
 
 def annotation_columns(results, rollups: Sequence = ("ekman", "sentiment"), scores: bool = True,
                        prefix: str = "") -> dict[str, list]:
-    """The columns ``analyze`` adds for a list of :class:`~emoscope.model.EmotionResult`."""
-    columns: dict[str, list] = {
-        f"{prefix}emotions": [";".join(r.labels) for r in results],
-        f"{prefix}top_emotion": [r.top(1)[0][0] if r.scores else "" for r in results],
-        f"{prefix}top_score": [round(r.top(1)[0][1], 6) if r.scores else 0.0 for r in results],
-    }
-    for spec in rollups:
-        rolled = [r.rollup(spec) for r in results]
-        name = rolled[0].name if rolled else str(spec)
-        columns[f"{prefix}{name}"] = [";".join(x.labels) for x in rolled]
-    columns[f"{prefix}empty_text"] = [r.empty for r in results]
-    if results and results[0].vad is not None:  # a model with heads: VAD 1-5, intensity 0-3
-        for name in ("valence", "arousal", "dominance"):
-            columns[f"{prefix}{name}"] = [round(getattr(r.vad, name), 4) for r in results]
-    if results and results[0].intensity:
-        for emotion in results[0].intensity:
-            columns[f"{prefix}intensity_{emotion}"] = [round(r.intensity[emotion], 4) for r in results]
-    if results and results[0].values:  # a regression model
-        for name in results[0].values:
-            columns[f"{prefix}value_{name}"] = [round(r.values[name], 6) for r in results]
-    if scores and results:
-        for label in results[0].scores:
-            columns[f"{prefix}score_{label}"] = [round(r.scores[label], 6) for r in results]
-    return columns
+    """The columns ``analyze`` adds for a list of :class:`~emoscope.text.results.EmotionResult`:
+    each result's JSON form flattened (:func:`~emoscope.text.results.flat_record`), the text left
+    out (the input has it).  Columns are those of the first result (one model: all alike)."""
+    from ..text.results import flat_record
+
+    rows = [flat_record(r.to_dict(rollups), scores) for r in results]
+    names = [k for k in rows[0] if k != "text"] if rows else []
+    return {f"{prefix}{name}": [row.get(name) for row in rows] for name in names}
+
+
+def cap_texts(texts: list[str], max_chars: Optional[int], name: str) -> list[str]:
+    """Texts longer than ``max_chars`` cut to their first ``max_chars`` characters, with a warning
+    on standard error (a cell of megabytes would otherwise run for many minutes)."""
+    if not max_chars:
+        return texts
+    long = [i for i, t in enumerate(texts) if len(t) > max_chars]
+    if long:
+        print(f"warning: {name}: {len(long)} text(s) over {max_chars:,} characters cut to their first "
+              f"{max_chars:,} (--max-chars)", file=sys.stderr)
+    return [t[:max_chars] for t in texts] if long else texts
+
+
+_WARNED: set = set()
 
 
 def annotate_frame(model, frame: "pd.DataFrame", text_column: Optional[str], name: str, rollups: Sequence,
-                   scores: bool, prefix: str = "") -> "pd.DataFrame":
+                   scores: bool, prefix: str = "", max_chars: Optional[int] = None) -> "pd.DataFrame":
     """The frame with emotion columns appended (replacing input columns of the same name)."""
     import pandas as pd
 
-    texts = text_column_values(frame, text_column, name)
+    texts = cap_texts(text_column_values(frame, text_column, name), max_chars, name)
     added = pd.DataFrame(annotation_columns(model.predict(texts), rollups, scores, prefix),
                          index=frame.index)
-    return pd.concat([frame.drop(columns=[c for c in added.columns if c in frame.columns]), added], axis=1)
+    replaced = [c for c in added.columns if c in frame.columns]
+    if replaced and (name, tuple(replaced)) not in _WARNED:  # once per file, not per chunk
+        _WARNED.add((name, tuple(replaced)))
+        print(f"warning: {name}: input column(s) {', '.join(map(str, replaced))} replaced by emoscope's "
+              f"output of the same name", file=sys.stderr)
+    return pd.concat([frame.drop(columns=replaced), added], axis=1)

@@ -35,13 +35,29 @@ def _open_binary(path: str) -> IO[bytes]:
     return sys.stdin.buffer if path == "-" else open(path, "rb")
 
 
-def _decode_line(raw: bytes, name: str, lineno: int) -> str:
+UTF8_HINT = "re-encode the file as UTF-8, or name its encoding, e.g. --encoding cp1252 for Excel's"
+
+
+def check_encoding(encoding: str) -> str:
+    """The codec's canonical name; a usage error for an unknown one."""
+    import codecs
+
     try:
-        text = raw.decode("utf-8")
+        return codecs.lookup(encoding).name
+    except LookupError:
+        from ..errors import UsageError
+
+        raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, cp1252, latin-1, utf-16)") from None
+
+
+def _decode_line(raw: bytes, name: str, lineno: int, encoding: str = "utf-8") -> str:
+    try:
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
+        hint = UTF8_HINT if encoding == "utf-8" else "is --encoding right?"
         raise InputDecodeError(
-            f"{name}:{lineno}:{exc.start + 1}: bytes {raw[exc.start:exc.end]!r} are not valid UTF-8 "
-            f"(re-encode the file as UTF-8)") from None
+            f"{name}:{lineno}:{exc.start + 1}: bytes {raw[exc.start:exc.end]!r} are not valid "
+            f"{'UTF-8' if encoding == 'utf-8' else encoding} ({hint})") from None
     if lineno == 1 and text.startswith("\ufeff"):
         text = text[1:]
     return text.rstrip("\r\n")
@@ -57,24 +73,25 @@ def _locate_bad_utf8(path: str, name: str) -> InputDecodeError:
                 _decode_line(raw, name, lineno)
     except InputDecodeError as exc:
         return exc
-    return InputDecodeError(f"{name}: not valid UTF-8 (re-encode the file as UTF-8)")
+    return InputDecodeError(f"{name}: not valid UTF-8 ({UTF8_HINT})")
 
 
-def read_table(path: str, fmt: Optional[str] = None) -> "pd.DataFrame":
+def read_table(path: str, fmt: Optional[str] = None, encoding: str = "utf-8") -> "pd.DataFrame":
     """Read a whole input table; every column is kept (CSV and TSV cells as strings)."""
     import pandas as pd
 
-    chunks = list(iter_chunks(path, fmt, chunk_rows=1 << 20, keep_empty=True))
+    chunks = list(iter_chunks(path, fmt, chunk_rows=1 << 20, keep_empty=True, encoding=encoding))
     if len(chunks) == 1:
         return chunks[0]
     return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
 
 
 def iter_chunks(path: str, fmt: Optional[str] = None, chunk_rows: int = 1000,
-                skip_rows: int = 0, keep_empty: bool = False) -> Iterator["pd.DataFrame"]:
+                skip_rows: int = 0, keep_empty: bool = False, encoding: str = "utf-8") -> Iterator["pd.DataFrame"]:
     """Yield the rows of a CSV, TSV, JSONL, Parquet or TXT file in order, ``chunk_rows`` at a
     time, after skipping the first ``skip_rows`` rows (which are still read, not analysed).
-    With ``keep_empty`` a table without rows still yields one empty frame with its columns."""
+    With ``keep_empty`` a table without rows still yields one empty frame with its columns.
+    Text formats are decoded with ``encoding`` (UTF-8 by default; a leading BOM is dropped)."""
     fmt = detect_format(path, fmt, INPUT_FORMATS, "input")
     name = "<stdin>" if path == "-" else path
     if chunk_rows < 1:
@@ -82,9 +99,9 @@ def iter_chunks(path: str, fmt: Optional[str] = None, chunk_rows: int = 1000,
     if fmt == "parquet":
         chunks = _parquet_chunks(path, name, chunk_rows, keep_empty)
     elif fmt in ("csv", "tsv"):
-        chunks = _csv_chunks(path, name, fmt, chunk_rows, keep_empty)
+        chunks = _csv_chunks(path, name, fmt, chunk_rows, keep_empty, encoding)
     else:
-        chunks = _line_chunks(path, name, fmt, chunk_rows, keep_empty)
+        chunks = _line_chunks(path, name, fmt, chunk_rows, keep_empty, encoding)
     for chunk in chunks:
         if skip_rows and skip_rows >= len(chunk):
             skip_rows -= len(chunk)
@@ -96,13 +113,13 @@ def iter_chunks(path: str, fmt: Optional[str] = None, chunk_rows: int = 1000,
 
 
 def _line_chunks(path: str, name: str, fmt: str, chunk_rows: int,
-                 keep_empty: bool) -> Iterator["pd.DataFrame"]:
+                 keep_empty: bool, encoding: str = "utf-8") -> Iterator["pd.DataFrame"]:
     handle = _open_binary(path)
     rows: list = []
     yielded = False
     try:
         for lineno, raw in enumerate(handle, start=1):
-            line = _decode_line(raw, name, lineno)
+            line = _decode_line(raw, name, lineno, encoding)
             if fmt == "txt":
                 rows.append(line)
             else:
@@ -128,13 +145,14 @@ def _frame(rows: list, fmt: str) -> "pd.DataFrame":
 
 
 def _csv_chunks(path: str, name: str, fmt: str, chunk_rows: int,
-                keep_empty: bool) -> Iterator["pd.DataFrame"]:
+                keep_empty: bool, encoding: str = "utf-8") -> Iterator["pd.DataFrame"]:
     import pandas as pd
 
     handle = _open_binary(path)
     try:
         reader = pd.read_csv(handle, sep="\t" if fmt == "tsv" else ",", dtype=str,
-                             keep_default_na=False, chunksize=chunk_rows, encoding="utf-8-sig")
+                             keep_default_na=False, chunksize=chunk_rows,
+                             encoding="utf-8-sig" if check_encoding(encoding) == "utf-8" else encoding)
         with reader:  # a header without rows gives one empty chunk with its columns
             while True:
                 try:
@@ -146,9 +164,11 @@ def _csv_chunks(path: str, name: str, fmt: str, chunk_rows: int,
         if keep_empty:
             yield pd.DataFrame()
         return
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if check_encoding(encoding) != "utf-8":
+            raise InputDecodeError(f"{name}: not valid {encoding} ({exc.reason}; is --encoding right?)") from None
         raise (_locate_bad_utf8(path, name) if path != "-" else
-               InputDecodeError(f"{name}: not valid UTF-8 (re-encode the input as UTF-8)")) from None
+               InputDecodeError(f"{name}: not valid UTF-8 ({UTF8_HINT})")) from None
     except pd.errors.ParserError as exc:
         raise InputDecodeError(f"{name}: cannot parse as {fmt.upper()}: {exc}") from None
     finally:
@@ -178,13 +198,38 @@ def _parquet_chunks(path: str, name: str, chunk_rows: int,
 
 
 def count_rows(path: str, fmt: Optional[str] = None) -> Optional[int]:
-    """Row count when it is cheap to know (Parquet metadata), else None."""
+    """The number of rows when it is cheap to know, else None: Parquet from its metadata; text
+    formats by one pass over the bytes counting line ends (for CSV and TSV only those outside
+    quoted cells; JSONL counts blank lines too, so it may be a little high)."""
     fmt = detect_format(path, fmt, INPUT_FORMATS, "input")
-    if fmt != "parquet" or path == "-":
+    if path == "-":
         return None
-    import pyarrow.parquet as pq
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
 
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except Exception:  # reported properly when the rows are read
+            return None
     try:
-        return pq.ParquetFile(path).metadata.num_rows
-    except Exception:  # reported properly when the rows are read
+        lines = _count_lines(path, quoted_cells=fmt in ("csv", "tsv"))
+    except OSError:
         return None
+    return max(lines - (1 if fmt in ("csv", "tsv") else 0), 0)
+
+
+def _count_lines(path: str, quoted_cells: bool, block_bytes: int = 1 << 22) -> int:
+    import numpy as np
+
+    lines, inside_quotes, last = 0, False, b"\n"
+    with open(path, "rb") as handle:
+        while block := handle.read(block_bytes):
+            last = block[-1:]
+            if not quoted_cells or (b'"' not in block and not inside_quotes):
+                lines += block.count(b"\n")
+                continue
+            data = np.frombuffer(block, dtype=np.uint8)
+            inside = (np.cumsum(data == ord('"')) + inside_quotes) % 2 == 1
+            lines += int(np.count_nonzero((data == ord("\n")) & ~inside))
+            inside_quotes = bool(inside[-1])
+    return lines + (last != b"\n")

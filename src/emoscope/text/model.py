@@ -281,10 +281,13 @@ class EmotionModel:
                  scores: bool = True, prefix: str = ""):
         """Return a copy of a pandas DataFrame with emotion columns added beside its own.
 
-        Adds ``{prefix}emotions`` (predicted labels joined by ``;``), ``{prefix}top_emotion``,
-        one ``{prefix}<rollup>`` column per rollup (default: ekman and sentiment when the model
-        has the GoEmotions labels) and, with ``scores=True``, a ``{prefix}score_<label>`` column
-        per label; a regression model adds ``{prefix}value_<target>`` columns.
+        The columns are the result schema of docs/results.md, flat: ``{prefix}labels`` (predicted
+        labels by score, joined by ``;``), ``{prefix}top_label``, ``{prefix}top_score``,
+        ``{prefix}empty``, VAD and intensity columns for a model with those heads, one
+        ``{prefix}<rollup>`` column per rollup (default: ekman and sentiment when the model has the
+        GoEmotions labels) and, with ``scores=True``, ``{prefix}score_<label>`` and
+        ``{prefix}<rollup>_score_<category>`` columns; a regression model adds
+        ``{prefix}value_<target>`` columns.
         """
         from ..io.annotations import annotate_frame
 

@@ -22,12 +22,21 @@ class RollupResult:
     labels: tuple[str, ...]
     scores: dict[str, float]
 
+    def __post_init__(self):
+        object.__setattr__(self, "labels", by_score(self.labels, self.scores))
+
     def top(self, k: int = 1) -> list[tuple[str, float]]:
         return sorted(self.scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
 
     def best(self) -> str:
         """The predicted category with the highest score (the best one if none is predicted)."""
         return max(self.labels or tuple(self.scores), key=lambda c: self.scores[c])
+
+
+def by_score(labels, scores: Mapping[str, float]) -> tuple[str, ...]:
+    """Labels ordered by score, highest first (ties keep their order): the one order of
+    predicted labels in every output."""
+    return tuple(sorted(labels, key=lambda label: -scores.get(label, 0.0)))
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,9 @@ class EmotionResult:
     intensity: dict = field(default_factory=dict)
     _rollups: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self):
+        object.__setattr__(self, "labels", by_score(self.labels, self.scores))
+
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         """The k highest-scoring labels as (label, score), best first."""
         return sorted(self.scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
@@ -100,20 +112,53 @@ class EmotionResult:
         return result
 
     def to_dict(self, rollups: Optional[Sequence[RollupSpec]] = None) -> dict:
-        """A JSON-ready dict; ``rollups`` default to the built-ins that apply to the labels."""
+        """The result as JSON-ready data, in the one schema of every output (docs/results.md);
+        ``rollups`` default to the built-ins that apply to the labels."""
         if rollups is None:
             rollups = default_rollups(list(self.scores))
-        out = {"text": self.text, "labels": list(self.labels),
-               "scores": {k: round(v, 6) for k, v in self.scores.items()}, "empty": self.empty}
+        out: dict = {"text": self.text, "labels": list(self.labels)}
+        if self.scores:
+            label, score = self.top(1)[0]
+            out.update(top_label=label, top_score=round(score, 6))
+        out["empty"] = self.empty
         if self.values:
             out["values"] = {k: round(v, 6) for k, v in self.values.items()}
         if self.vad is not None:
             out["vad"] = {k: round(v, 4) for k, v in self.vad.to_dict().items()}
-            out["vad_rescaled"] = {k: round(v, 4) for k, v in self.vad.rescaled().to_dict().items()}
         if self.intensity:
             out["intensity"] = {k: round(v, 4) for k, v in self.intensity.items()}
         for spec in rollups:
             r = self.rollup(spec)
             out[r.name] = {"labels": list(r.labels),
                            "scores": {k: round(v, 6) for k, v in r.scores.items()}}
+        out["scores"] = {k: round(v, 6) for k, v in self.scores.items()}
         return out
+
+
+# Nested fields of a result and the prefix their keys take in a flat row (files, Spark):
+# scores.joy -> score_joy, vad.valence -> valence, ekman.scores.joy -> ekman_score_joy.
+FLAT_PREFIXES = {"scores": "score_", "values": "value_", "vad": "", "intensity": "intensity_"}
+LIST_SEPARATOR = ";"
+
+
+def flat_record(result: dict, scores: bool = True) -> dict:
+    """One row of a table from :meth:`EmotionResult.to_dict`'s data: lists joined with ``;`` (in
+    score order), nested mappings spread into prefixed columns, per-label scores kept only with
+    ``scores``.  The one mapping between the JSON and the table form (docs/results.md); score
+    columns come last."""
+    row: dict = {}
+    score_columns: dict = {}
+    for key, value in result.items():
+        if isinstance(value, list):
+            row[key] = LIST_SEPARATOR.join(value)
+        elif key in FLAT_PREFIXES:
+            if key != "scores" or scores:
+                (score_columns if key == "scores" else row).update(
+                    {FLAT_PREFIXES[key] + k: v for k, v in value.items()})
+        elif isinstance(value, dict) and "labels" in value:  # a rollup
+            row[key] = LIST_SEPARATOR.join(value["labels"])
+            if scores:
+                score_columns.update({f"{key}_score_{k}": v for k, v in value["scores"].items()})
+        else:
+            row[key] = value
+    return {**row, **score_columns}
