@@ -53,7 +53,8 @@ needs_chromium = pytest.mark.skipif(
 
 def headless_chromium(tmp_path, offline: bool = False):
     """A real headless Chromium driven by Selenium, keeping the browser console log; with
-    ``offline`` no host name resolves, so a page that needs the network shows errors."""
+    ``offline`` no host name but the loopback resolves, so a page that needs the network shows
+    errors."""
     webdriver = pytest.importorskip("selenium.webdriver")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium_binary()
@@ -61,7 +62,7 @@ def headless_chromium(tmp_path, offline: bool = False):
                  f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(flag)
     if offline:
-        options.add_argument("--host-resolver-rules=MAP * ~NOTFOUND")
+        options.add_argument("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(options=options,
                             service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")))

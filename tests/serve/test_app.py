@@ -1,14 +1,17 @@
 """The real server on a loopback port: endpoints, limits, errors, batching, shutdown, fuzzing."""
 
+import ast
 import concurrent.futures
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +22,9 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
 THANKS = "Thank you so much, you made my day!"
-LIMITS = ["--max-texts", "8", "--max-chars", "300", "--max-body-bytes", "20000"]
+LIMITS = ["--max-texts", "8", "--max-chars", "300", "--max-body-bytes", "20000",
+          "--max-explain-words", "40", "--max-explain-runs", "100"]
+SNAKE = re.compile(r"[a-z]+(_[a-z]+)*")
 
 
 def free_port() -> int:
@@ -66,7 +71,8 @@ def server():
 def post(server, payload=None, **kwargs):
     if payload is not None:
         kwargs["json"] = payload
-    return httpx.post(server.url + "/v1/analyze", timeout=60, **kwargs)
+    kwargs.setdefault("timeout", 60)
+    return httpx.post(server.url + "/v1/analyze", **kwargs)
 
 
 def assert_error(response, status, code=None):
@@ -82,11 +88,26 @@ def test_health_labels_openapi(server):
     assert health["status"] == "ok" and health["labels"] == 28
     labels = httpx.get(server.url + "/v1/labels").json()
     assert len(labels["labels"]) == 28 and "gratitude" in labels["rollups"]["ekman"]["joy"]
-    assert httpx.get(server.url + "/v1/limits").json()["max_texts"] == 8
+    limits = httpx.get(server.url + "/v1/limits").json()
+    assert limits["max_texts"] == 8 and limits["max_explain_words"] == 40 and limits["max_explain_runs"] == 100
     spec = httpx.get(server.url + "/openapi.json").json()
     assert "/v1/analyze" in spec["paths"] and "/healthz" in spec["paths"]
     assert "examples" in spec["components"]["schemas"]["AnalyzeRequest"]
-    assert httpx.get(server.url + "/docs").status_code == 200
+    body = spec["paths"]["/v1/analyze"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["$ref"] == "#/components/schemas/AnalyzeRequest"
+    assert {"413", "415", "422"} <= set(spec["paths"]["/v1/analyze"]["post"]["responses"])
+
+
+def test_docs_page_needs_nothing_from_elsewhere(server):
+    response = httpx.get(server.url + "/docs")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    outside = [u for u in re.findall(r"(?:https?:)?//[^\s\"'<>)]+", page) if not u.startswith(server.url)]
+    assert outside == [], outside
+    for needed in ("/v1/analyze", "AnalyzeRequest", "/openapi.json", "unsupported_media_type",
+                   "explain_too_costly", "taxonomy_error", "top_k"):
+        assert needed in page, needed
+    assert httpx.get(server.url + "/redoc").status_code == 404  # Redoc too came from a CDN
 
 
 def test_analyze(server):
@@ -129,7 +150,6 @@ def test_malformed_and_oversized_bodies(server):
     assert_error(post(server, content=b'{"texts": [bro', headers={"content-type": "application/json"}),
                  422, "malformed_json")
     assert_error(post(server, content=b"\xff\xfe garbage", headers={"content-type": "application/json"}), 422)
-    assert_error(post(server, content=b"texts=hi", headers={"content-type": "text/plain"}), 422)
     big = json.dumps({"texts": ["y" * 100] * 300}).encode()
     assert_error(post(server, content=big, headers={"content-type": "application/json"}), 413, "body_too_large")
 
@@ -140,6 +160,83 @@ def test_malformed_and_oversized_bodies(server):
                  413, "body_too_large")
     assert_error(httpx.get(server.url + "/v1/analyze"), 405)
     assert_error(httpx.get(server.url + "/nope"), 404)
+
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize("content,fragment", [
+    (b'{"texts": ["caf\xe9"]}', "UTF-8"),  # Latin-1, not UTF-8
+    (b'{"texts": ["\xed\xa0\x80"]}', "UTF-8"),  # an encoded surrogate
+    (b"[" * 5000 + b"]" * 5000, "nested"),
+    (b'{"texts": [' + b"[" * 5000 + b"]" * 5000 + b"]}", "nested"),
+])
+def test_bodies_that_are_not_json_are_malformed_json(server, content, fragment):
+    response = post(server, content=content, headers=JSON)
+    assert_error(response, 422, "malformed_json")
+    assert fragment in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("headers,kwargs", [
+    ({}, {"content": json.dumps({"texts": ["hi"]}).encode()}),  # no content-type
+    ({}, {"data": {"texts": "hi"}}),  # curl -d: application/x-www-form-urlencoded
+    ({"content-type": "text/plain"}, {"content": b"texts=hi"}),
+    ({"content-type": "text/plain"}, {"content": json.dumps({"texts": ["hi"]}).encode()}),
+])
+def test_bodies_that_are_not_sent_as_json_are_unsupported_media_type(server, headers, kwargs):
+    response = post(server, headers=headers, **kwargs)
+    assert_error(response, 415, "unsupported_media_type")
+    assert "application/json" in response.json()["error"]["message"]
+
+
+def test_json_with_a_charset_or_a_json_subtype_is_accepted(server):
+    for content_type in ("application/json; charset=utf-8", "application/vnd.api+json"):
+        response = post(server, content=json.dumps({"texts": [THANKS]}).encode(),
+                        headers={"content-type": content_type})
+        assert response.status_code == 200, (content_type, response.text)
+
+
+def emitted_codes():
+    """Every error code that the serve package's source passes to APIError or error_response."""
+    from emoscope import serve
+
+    codes = set()
+    for path in Path(serve.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("APIError", "error_response")
+                    and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)):
+                codes.add(node.args[1].value)
+    return codes
+
+
+def test_every_error_code_is_snake_case_and_listed(server):
+    from emoscope.errors import ERROR_CLASSES, EmoscopeError
+    from emoscope.serve.errors import ERROR_CODES
+
+    emitted = emitted_codes()
+    assert len(emitted) >= 10 and emitted <= set(ERROR_CODES), emitted - set(ERROR_CODES)
+    codes = set(ERROR_CODES) | {cls.code() for cls in (EmoscopeError, *ERROR_CLASSES)}
+    assert all(SNAKE.fullmatch(code) for code in codes), sorted(codes)
+    assert {"taxonomy_error", "input_decode_error", "malformed_json"} <= codes
+    page = httpx.get(server.url + "/docs").text
+    assert all(code in page for code in codes), [c for c in codes if c not in page]
+
+
+def test_explain_limits_refuse_costly_requests_before_any_model_work(server):
+    before = httpx.get(server.url + "/healthz").json()["texts_analysed"]
+    words = " ".join(["fine"] * 41)
+    response = post(server, {"texts": ["ok", words], "explain": True})
+    assert_error(response, 413, "explain_too_many_words")
+    error = response.json()["error"]
+    assert error["index"] == 1 and "41 words" in error["message"] and "40" in error["message"]
+    sentence = " ".join(["good"] * 29) + " day"  # 30 words, one window: 31 model runs
+    assert post(server, {"texts": [sentence] * 3, "explain": True}).status_code == 200  # 93 runs
+    response = post(server, {"texts": [sentence] * 4, "explain": True})  # 124 runs
+    assert_error(response, 413, "explain_too_costly")
+    assert "124" in response.json()["error"]["message"] and "100" in response.json()["error"]["message"]
+    assert post(server, {"texts": [words] * 8}).status_code == 200  # the limits are explain's only
+    after = httpx.get(server.url + "/healthz").json()["texts_analysed"]
+    assert after - before == 3 + 8  # the refused requests ran nothing
 
 
 def test_concurrent_requests_share_batches(server):
@@ -222,5 +319,39 @@ def test_web_page_in_headless_chromium(server, tmp_path):
         intensity = driver.find_elements(By.XPATH, "//h3[starts-with(., 'Intensity')]/parent::div/div")
         assert sorted(e.get_attribute("data-label") for e in intensity) == ["anger", "fear", "joy", "sadness", "surprise"]
         driver.save_screenshot(str(tmp_path / "page.png"))
+    finally:
+        driver.quit()
+
+
+@needs_chromium
+def test_bar_labels_keep_clear_of_their_bars(server, tmp_path):
+    """Each label ends before its bar's track begins (bold "ambiguous" used to run into it), at
+    a wide window and at the narrowest one that still shows the columns side by side."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = headless_chromium(tmp_path, offline=True)
+    try:
+        for width in (1280, 720):
+            driver.set_window_size(width, 900)
+            driver.get(server.url + "/")
+            driver.find_element(By.ID, "text-input").send_keys("I don't know if I should laugh or cry.")
+            driver.find_element(By.ID, "analyze-button").click()
+            WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".result .emotion")))
+            gaps = driver.execute_script("""
+                return [...document.querySelectorAll('.result .bar')].map(bar => {
+                  const range = document.createRange();
+                  range.selectNodeContents(bar.querySelector('.label'));
+                  const track = bar.querySelector('.track').getBoundingClientRect();
+                  return [bar.dataset.label, track.left - range.getBoundingClientRect().right, track.width];
+                });""")
+            assert "ambiguous" in [label for label, _, _ in gaps]
+            crowded = [(label, gap, track) for label, gap, track in gaps if gap < 4 or track < 20]
+            assert crowded == [], (width, crowded)
+        driver.get(server.url + "/docs")  # the API documentation works with no network at all
+        assert "/v1/analyze" in driver.find_element(By.TAG_NAME, "h1").text + driver.page_source
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == [], errors
     finally:
         driver.quit()

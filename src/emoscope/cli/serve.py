@@ -20,6 +20,8 @@ def serve(
     max_texts: int = typer.Option(64, help="Most texts in one request (413 beyond)."),
     max_chars: int = typer.Option(10_000, help="Most characters in one text (413 beyond)."),
     max_body_bytes: int = typer.Option(1_000_000, help="Largest request body in bytes (413 beyond)."),
+    max_explain_words: int = typer.Option(100, help="With explain: most words in one text (413 beyond)."),
+    max_explain_runs: int = typer.Option(100, help="With explain: most model runs in one request, (words + 1) x windows summed over its texts (413 beyond)."),
     batching: bool = typer.Option(True, "--batching/--no-batching", help="Gather concurrent requests into shared model batches."),
     max_batch: int = typer.Option(64, help="Most texts in one shared model batch."),
     max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for more requests (ms)."),
@@ -34,7 +36,8 @@ def serve(
     from ..text.model import DEFAULT_MODEL
 
     settings = ServeSettings(model=model, num_threads=threads, max_texts=max_texts, max_chars=max_chars,
-                             max_body_bytes=max_body_bytes, batching=batching, max_batch=max_batch,
+                             max_body_bytes=max_body_bytes, max_explain_words=max_explain_words,
+                             max_explain_runs=max_explain_runs, batching=batching, max_batch=max_batch,
                              max_wait_ms=max_wait_ms, model_batch_size=batch_size)
     read_labels(resolve_model_dir(model, DEFAULT_MODEL))  # fail fast, before the server starts, on a bad --model
     if workers > 1:

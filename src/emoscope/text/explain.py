@@ -5,11 +5,16 @@ For a text with words w1..wn, the model also scores the n texts that each leave 
 of the whole text minus the score without that word: positive when the word supports the
 emotion, negative when it speaks against it.  Occlusion needs no gradients, so it works on the
 int8 graph exactly as shipped, and its weights are in the units users see (score points).
+
+With a ``stop`` callback the variants run in chunks of about ``chunk_runs`` encoder windows, and
+``stop()`` is asked before each chunk: the HTTP server uses it to drop the work of a client that
+went away.  Chunks give the same scores as one call (a text's scores never depend on its batch).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -55,8 +60,19 @@ def _without(text: str, start: int, end: int) -> str:
     return text[:start] + text[end:]
 
 
-def explain(model, text: str, labels: Optional[Sequence[str]] = None, max_words: int = 200) -> Explanation:
-    """Evidence for ``labels`` (default: the predicted ones) of one text, in word order."""
+class ExplainCancelled(Exception):
+    """Raised by :func:`explain` when its ``stop`` callback answers true."""
+
+
+def explain(model, text: str, labels: Optional[Sequence[str]] = None, max_words: int = 200, *,
+            stop: Callable[[], bool] | None = None, chunk_runs: int = 32) -> Explanation:
+    """Evidence for ``labels`` (default: the predicted ones) of one text, in word order.
+
+    ``stop``: asked before each chunk of about ``chunk_runs`` model runs (encoder windows);
+    when it answers true, :class:`ExplainCancelled` is raised.
+    """
+    if stop is not None and stop():
+        raise ExplainCancelled("explanation stopped before it started")
     result = model.predict(text)
     wanted = list(labels) if labels is not None else list(result.labels)
     unknown = [l for l in wanted if l not in model.labels]
@@ -68,7 +84,16 @@ def explain(model, text: str, labels: Optional[Sequence[str]] = None, max_words:
         explanation.evidence = {label: [] for label in wanted}
         return explanation
     variants = [_without(text, start, end) for _, start, end in words]
-    scores = model.predict_proba(variants)
+    if stop is None:
+        scores = model.predict_proba(variants)
+    else:  # about chunk_runs windows per chunk: each variant has about as many as the text
+        step = max(1, chunk_runs // max(1, int(getattr(result, "windows", 1) or 1)))
+        parts = []
+        for begin in range(0, len(variants), step):
+            if stop():
+                raise ExplainCancelled(f"explanation stopped after {begin} of {len(variants)} variants")
+            parts.append(model.predict_proba(variants[begin:begin + step]))
+        scores = np.concatenate(parts)
     full = np.array([result.scores[l] for l in model.labels], dtype=np.float32)
     for label in wanted:
         j = model.labels.index(label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union, overload
@@ -295,15 +296,18 @@ class EmotionModel:
             rollups = default_rollups(self.labels)
         return annotate_frame(self, frame, text_column, "DataFrame", rollups, scores, prefix)
 
-    def explain(self, text: str, labels: Optional[Sequence[str]] = None):
+    def explain(self, text: str, labels: Optional[Sequence[str]] = None, *, max_words: int = 200,
+                stop: Callable[[], bool] | None = None, chunk_runs: int = 32):
         """Which words carry each predicted emotion (or each of ``labels``): an
         :class:`~emoscope.text.explain.Explanation` with signed weights and character offsets,
-        found by leaving out one word at a time."""
+        found by leaving out one word at a time (the first ``max_words`` words).  ``stop``, asked
+        between chunks of about ``chunk_runs`` model runs, can end the work early: it then raises
+        :class:`~emoscope.text.explain.ExplainCancelled`."""
         from .explain import explain
 
         if self.task == Task.REGRESSION:
             raise TypeError(f"model {self.name!r} predicts values; explain covers label models")
-        return explain(self, text, labels)
+        return explain(self, text, labels, max_words, stop=stop, chunk_runs=chunk_runs)
 
     def __repr__(self) -> str:
         return f"EmotionModel(name={self.name!r}, labels={len(self.labels)}, directory='{self.directory}')"

@@ -23,7 +23,7 @@ function el(tag, attrs = {}, ...children) {
 
 function bars(title, scores, predicted, limit, top = 1) {
   // top: the value of a full bar (1 for probabilities, 3 for intensities)
-  const box = el("div", {}, el("h3", {}, title));
+  const box = el("div", { class: "bars" }, el("h3", {}, title));
   const entries = Object.entries(scores).sort((a, b) => b[1] - a[1]).slice(0, limit);
   for (const [label, score] of entries) {
     const fill = el("div", { class: "fill" });

@@ -1,0 +1,125 @@
+"""The HTTP API's errors: one table of codes, the JSON error body, and the checks that a request
+body is JSON (415 when it is not sent as JSON, 422 ``malformed_json`` when it cannot be parsed).
+
+Every error is ``{"error": {"code": ..., "message": ..., ...}}``; codes are snake_case.  Besides
+:data:`ERROR_CODES`, an error emoscope raises while reading a request answers 422 with the error
+class's name (``taxonomy_error``, ...: :meth:`emoscope.errors.EmoscopeError.code`).
+"""
+
+from __future__ import annotations
+
+import email.message
+import json
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict
+
+# code -> (HTTP status, when it is answered); /docs lists this table
+ERROR_CODES: dict[str, tuple[int, str]] = {
+    "body_too_large": (413, "The request body is larger than max_body_bytes."),
+    "too_many_texts": (413, "More texts than max_texts in one request."),
+    "text_too_long": (413, "A text is longer than max_chars characters (index: which text)."),
+    "explain_too_many_words": (413, ("With explain: a text has more words than max_explain_words "
+                                     "(index: which text).")),
+    "explain_too_costly": (413, ("With explain: the request needs more model runs than max_explain_runs "
+                                 "(each text costs (words + 1) x its encoder windows).")),
+    "unsupported_media_type": (415, ("The body is not sent as JSON: send it with content-type "
+                                     "application/json.")),
+    "malformed_json": (422, ("The body is not valid JSON: invalid UTF-8, a syntax error (line and "
+                             "column given), or nesting too deep to parse.")),
+    "invalid_request": (422, "The JSON does not match the request schema (details lists each problem)."),
+    "unknown_rollup": (422, "A rollup name that is not built in (use ekman, sentiment or a mapping)."),
+    "explain_unsupported": (422, "The served model cannot give word-level evidence."),
+    "http_error": (404, "Unknown path (404) or method (405)."),
+    "client_closed_request": (499, ("The client went away before the answer was ready; its work was "
+                                    "stopped (seen only in the server's log).")),
+    "internal_error": (500, "An unexpected error in the server (its log has the details)."),
+    "shutting_down": (503, "The server is shutting down and stopped this request's work."),
+}
+
+
+class APIError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra: Any):
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """What every error answers (more fields, such as index or details, may follow)."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict:
+    """OpenAPI ``responses`` for these statuses, each with the error body and its codes."""
+    out = {status: {"model": ErrorBody, "description": "; ".join(
+        f"{code}: {text.rstrip('.')}" for code, (s, text) in ERROR_CODES.items() if s == status) + "."}
+        for status in statuses}
+    if 422 in out:
+        out[422]["description"] += (" An error emoscope raises while reading the request answers its class's "
+                                    "name: taxonomy_error (an inline rollup naming a label the model lacks), ...")
+    return out
+
+
+def is_json_type(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def check_json_body(content_type: str | None, body: bytes) -> None:
+    """Raise :class:`APIError` unless the body is sent as JSON and parses as JSON (an empty body
+    is left to the schema, which asks for ``texts``)."""
+    if not is_json_type(content_type):
+        got = f"content-type {content_type}" if content_type else "no content-type"
+        raise APIError(415, "unsupported_media_type",
+                       f"the body must be JSON sent with content-type application/json (got {got}); "
+                       "e.g. curl -H 'content-type: application/json' -d '{\"texts\": [\"Thank you!\"]}'")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise APIError(422, "malformed_json",
+                       f"the body is not valid UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start}); "
+                       "send JSON encoded as UTF-8", offset=exc.start) from None
+    if not text.strip():
+        return
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise APIError(422, "malformed_json",
+                       f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                       line=exc.lineno, column=exc.colno) from None
+    except RecursionError:
+        raise APIError(422, "malformed_json",
+                       "the body's JSON is nested too deeply to parse; a request is an object such as "
+                       "{\"texts\": [\"...\"]}") from None
+
+
+class JSONBodyRoute(APIRoute):
+    """A route whose JSON body is checked by :func:`check_json_body` before FastAPI reads it (FastAPI
+    answers a non-JSON body with a schema error and an undecodable one with a bare 400)."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+
+        async def checked(request):
+            check_json_body(request.headers.get("content-type"), await request.body())
+            return await handler(request)
+
+        return checked
