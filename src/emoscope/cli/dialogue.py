@@ -85,7 +85,7 @@ def dialogue(
 
         from ..io.tables import write_table
 
-        from ..text.results import flat_record
+        from ..io.annotations import flat_record
 
         # the one result schema, flat (docs/results.md), after the dialogue, turn and speaker
         rows = [{"dialogue": r.id, "turn": t.id, **flat_record({k: v for k, v in t.to_dict().items() if k != "id"})}

@@ -31,13 +31,40 @@ def text_column_values(frame: "pd.DataFrame", column: Optional[str], name: str) 
             for v in frame[column].tolist()]
 
 
+# Nested fields of a result and the prefix their keys take in a flat row (files, Spark):
+# scores.joy -> score_joy, vad.valence -> valence, ekman.scores.joy -> ekman_score_joy.
+FLAT_PREFIXES = {"scores": "score_", "values": "value_", "vad": "", "intensity": "intensity_"}
+LIST_SEPARATOR = ";"
+
+
+def flat_record(result: dict, scores: bool = True) -> dict:
+    """One row of a table from :meth:`EmotionResult.to_dict`'s data: lists joined with ``;`` (in
+    score order), nested mappings spread into prefixed columns, per-label scores kept only with
+    ``scores``.  The one mapping between the JSON and the table form (docs/results.md); score
+    columns come last."""
+    row: dict = {}
+    score_columns: dict = {}
+    for key, value in result.items():
+        if isinstance(value, list):
+            row[key] = LIST_SEPARATOR.join(value)
+        elif key in FLAT_PREFIXES:
+            if key != "scores" or scores:
+                (score_columns if key == "scores" else row).update(
+                    {FLAT_PREFIXES[key] + k: v for k, v in value.items()})
+        elif isinstance(value, dict) and "labels" in value:  # a rollup
+            row[key] = LIST_SEPARATOR.join(value["labels"])
+            if scores:
+                score_columns.update({f"{key}_score_{k}": v for k, v in value["scores"].items()})
+        else:
+            row[key] = value
+    return {**row, **score_columns}
+
+
 def annotation_columns(results, rollups: Sequence = ("ekman", "sentiment"), scores: bool = True,
                        prefix: str = "") -> dict[str, list]:
     """The columns ``analyze`` adds for a list of :class:`~emoscope.text.results.EmotionResult`:
-    each result's JSON form flattened (:func:`~emoscope.text.results.flat_record`), the text left
+    each result's JSON form flattened (:func:`flat_record`), the text left
     out (the input has it).  Columns are those of the first result (one model: all alike)."""
-    from ..text.results import flat_record
-
     rows = [flat_record(r.to_dict(rollups), scores) for r in results]
     names = [k for k in rows[0] if k != "text"] if rows else []
     return {f"{prefix}{name}": [row.get(name) for row in rows] for name in names}

@@ -133,32 +133,3 @@ class EmotionResult:
                            "scores": {k: round(v, 6) for k, v in r.scores.items()}}
         out["scores"] = {k: round(v, 6) for k, v in self.scores.items()}
         return out
-
-
-# Nested fields of a result and the prefix their keys take in a flat row (files, Spark):
-# scores.joy -> score_joy, vad.valence -> valence, ekman.scores.joy -> ekman_score_joy.
-FLAT_PREFIXES = {"scores": "score_", "values": "value_", "vad": "", "intensity": "intensity_"}
-LIST_SEPARATOR = ";"
-
-
-def flat_record(result: dict, scores: bool = True) -> dict:
-    """One row of a table from :meth:`EmotionResult.to_dict`'s data: lists joined with ``;`` (in
-    score order), nested mappings spread into prefixed columns, per-label scores kept only with
-    ``scores``.  The one mapping between the JSON and the table form (docs/results.md); score
-    columns come last."""
-    row: dict = {}
-    score_columns: dict = {}
-    for key, value in result.items():
-        if isinstance(value, list):
-            row[key] = LIST_SEPARATOR.join(value)
-        elif key in FLAT_PREFIXES:
-            if key != "scores" or scores:
-                (score_columns if key == "scores" else row).update(
-                    {FLAT_PREFIXES[key] + k: v for k, v in value.items()})
-        elif isinstance(value, dict) and "labels" in value:  # a rollup
-            row[key] = LIST_SEPARATOR.join(value["labels"])
-            if scores:
-                score_columns.update({f"{key}_score_{k}": v for k, v in value["scores"].items()})
-        else:
-            row[key] = value
-    return {**row, **score_columns}
