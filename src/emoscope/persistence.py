@@ -113,6 +113,7 @@ class ModelConfig:
     encoder_weight: float = 1.0
     at_least_one_label: bool = True
     context_turns: int = 0  # dialogue-turn models: earlier turns read with each turn
+    normalize_emoji: bool = False  # emoji and emoticons read as words (emoscope.text.normalize)
     quantized: Optional[bool] = None
     base_model: Optional[str] = None
     heads: dict[str, HeadSpec] = field(default_factory=dict)
@@ -121,7 +122,7 @@ class ModelConfig:
 
     _ORDER = ("format_version", "task", "name", "onnx_file", "tokenizer_file", "max_tokens", "stride",
               "batch_size", "long_texts", "lexical", "encoder_weight", "at_least_one_label",
-              "context_turns", "quantized", "base_model")
+              "context_turns", "normalize_emoji", "quantized", "base_model")
 
     @classmethod
     def from_dict(cls, data: dict, source: str = CONFIG_FILE) -> "ModelConfig":
