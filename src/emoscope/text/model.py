@@ -16,7 +16,7 @@ from ..persistence import ModelConfig, ModelFiles, Task, copy_model, read_config
 from ..taxonomy import default_rollups
 from .encoder import DEFAULT_BATCH_SIZE, OnnxTextEncoder, sigmoid  # noqa: F401 (re-exported)
 from .lexical import LexicalHead
-from .normalize import emoji_to_words
+from .normalize import normalizer
 from .results import NEUTRAL, VAD, EmotionResult, RollupResult, RollupSpec  # noqa: F401 (re-exported)
 
 DEFAULT_MODEL = "multidomain-minilm"
@@ -105,8 +105,9 @@ class EmotionModel:
         self.language_thresholds: dict = files.language_thresholds
         self.language: Optional[str] = None
         # what every text goes through before the encoder and the lexical head (config
-        # ``normalize_emoji``: emoji and emoticons as words); results keep the text as given
-        self.normalize: Callable[[str], str] | None = emoji_to_words if self.config.normalize_emoji else None
+        # ``normalize_emoji``: emoji and emoticons as words, emoscope.text.normalize.normalizer);
+        # results keep the text as given
+        self.normalize: Callable[[str], str] | None = normalizer(self.config.normalize_emoji)
 
     # -- loading and saving -------------------------------------------------------------
     @classmethod

@@ -15,15 +15,26 @@ stands for (``:(`` becomes ``slightly frowning face``):
   ``10:30`` and ``C:/`` are left alone;
 - with ``collapse=True`` a run of the same emoji (spaces between allowed) is written once.
 
-A model reads texts this way when its ``config.json`` says ``"normalize_emoji": true``
-(:class:`emoscope.persistence.ModelConfig`); texts are normalised only on their way into the
-model, so results, offsets and explanations keep the text as given.
+:func:`emoji_to_meaning` writes each one instead as the word of the GoEmotions label it goes with
+(😂 becomes ``lol``, 😡 ``angry``): from ``emoji_meanings.json``, made from GoEmotions train by
+``benchmarks/emoji_table.py``, then from :data:`HAND_MEANINGS`.  :func:`emoji_only_to_meaning`
+does so only for a text of emoji and emoticons alone.
+
+A model reads texts through :func:`emoji_to_words` when its ``config.json`` says
+``"normalize_emoji": true`` and through :func:`emoji_only_to_meaning` when it says ``"meaning"``
+(:class:`emoscope.persistence.ModelConfig`, :func:`normalizer`; ``multidomain-minilm`` says
+``"meaning"``, chosen on GoEmotions dev, docs/models.md); texts are normalised only on their way
+into the model, so results, offsets and explanations keep the text as given.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import unicodedata
+from pathlib import Path
+from typing import Callable, Optional
 
 # Emoji live in these blocks; within them only symbols (category So) are named, so a stray
 # modifier or a mathematical sign of the technical block is left as it is.
@@ -65,7 +76,7 @@ _PATTERN = re.compile(
     f"(?P<flag>[\U0001F1E6-\U0001F1FF]{{2}})"
     f"|(?P<emoji>[{_BASE}][{_MODIFIER}]*(?:{_ZWJ}[{_BASE}][{_MODIFIER}]*)*)"
     f"|(?P<emoticon>{_emoticon_pattern()})")
-_IS_MODIFIER = re.compile(f"[{_MODIFIER}]")
+_IS_MODIFIER = re.compile(f"[{_MODIFIER}]")  # .match on one character, .sub on a sequence
 _SPACES = re.compile(r"\s+")
 
 
@@ -84,15 +95,35 @@ def emoji_words(sequence: str) -> str:
     return " ".join(name for name in map(_name, parts) if name)
 
 
+def _emoticon(match: re.Match) -> str:
+    emoticon = match.group()
+    while emoticon not in EMOTICONS:  # a repeated mouth, ":)))"
+        emoticon = emoticon[:-1]
+    return emoticon
+
+
 def _words(match: re.Match) -> str:
     if match.lastgroup == "flag":
         return "flag"
     if match.lastgroup == "emoji":
         return emoji_words(match.group())
-    emoticon = match.group()
-    while emoticon not in EMOTICONS:  # a repeated mouth, ":)))"
-        emoticon = emoticon[:-1]
-    return emoji_words(EMOTICONS[emoticon])
+    return emoji_words(EMOTICONS[_emoticon(match)])
+
+
+def emoji_key(match: re.Match) -> str:
+    """What the meaning table is keyed by: an emoji without its modifiers (skin tone, variation
+    selector, tags; a ZWJ sequence keeps its joiners), an emoticon as the table spells it
+    (``:)))`` is ``:)``), a flag as ``"flag"``."""
+    if match.lastgroup == "flag":
+        return "flag"
+    if match.lastgroup == "emoji":
+        return _IS_MODIFIER.sub("", match.group())
+    return _emoticon(match)
+
+
+def find_emoji(text: str) -> list[re.Match]:
+    """The emoji, flags and emoticons of ``text``, in order (the matches :func:`emoji_to_words` rewrites)."""
+    return list(_PATTERN.finditer(text))
 
 
 def emoji_to_words(text: str, *, collapse: bool = False, keep_original: bool = False,
@@ -119,3 +150,137 @@ def emoji_to_words(text: str, *, collapse: bool = False, keep_original: bool = F
     out.append(text[end:])
     return _SPACES.sub(" ", "".join(out)).strip()
 
+
+
+# -- emoji as what they mean in GoEmotions -----------------------------------------------------
+
+MEANINGS_FILE = "emoji_meanings.json"  # made from GoEmotions train by benchmarks/emoji_table.py
+
+# Clear-cut emoji too rare in GoEmotions train for a word of their own there (or without a clear
+# label in it), written as one of the label words of benchmarks/emoji_table.py.  An emoticon is
+# looked up as the emoji it stands for (EMOTICONS).
+HAND_MEANINGS = {
+    **dict.fromkeys("😡🤬😠👿💢", "angry"),
+    **dict.fromkeys("🙄😒😤🤦", "ugh"),
+    **dict.fromkeys("😢😭😞😔😟☹🙁😿🥺😥😓💔", "sad"),
+    **dict.fromkeys("😱😨😰🙀", "scared"),
+    **dict.fromkeys("😬", "nervous"),
+    **dict.fromkeys("🤢🤮", "gross"),
+    **dict.fromkeys("😍🥰😘❤💕💖💗💘💙💚💛💜🧡♥😻", "love"),
+    **dict.fromkeys("🙏", "thanks"),
+    **dict.fromkeys("😮😲😯🤯", "wow"),
+    **dict.fromkeys("😂🤣😆😹", "lol"),
+    **dict.fromkeys("😀😃😄😁😊☺🙂", "happy"),
+    **dict.fromkeys("🥳🎉🤩", "excited"),
+    **dict.fromkeys("👍", "agree"),
+    **dict.fromkeys("👏", "great"),
+    **dict.fromkeys("🤔", "curious"),
+    **dict.fromkeys("😕", "confused"),
+    **dict.fromkeys("😳", "embarrassed"),
+    **dict.fromkeys("😌", "relieved"),
+    **dict.fromkeys("🤗", "hugs"),
+    **dict.fromkeys("💪", "proud"),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def train_meanings() -> dict[str, str]:
+    """The table made from GoEmotions train: emoji or emoticon -> word."""
+    table = json.loads((Path(__file__).with_name(MEANINGS_FILE)).read_text(encoding="utf-8"))
+    return {key: entry["word"] for key, entry in table["emoji"].items()}
+
+
+def _candidates(key: str) -> list[str]:
+    """``key``, then the emoji an emoticon stands for, then the first part of a ZWJ sequence."""
+    keys = [key]
+    if key in EMOTICONS:
+        keys.append(_IS_MODIFIER.sub("", EMOTICONS[key]))
+    if _ZWJ in key:
+        keys.append(key.split(_ZWJ)[0])
+    return keys
+
+
+def emoji_meaning(key: str) -> Optional[str]:
+    """The word for one emoji or emoticon (an :func:`emoji_key`): the train table's, else the
+    hand-written one's, else None."""
+    for table in (train_meanings(), HAND_MEANINGS):
+        for candidate in _candidates(key):
+            if candidate in table:
+                return table[candidate]
+    return None
+
+
+def emoji_to_meaning(text: str, *, append: bool = False, collapse: bool = True,
+                     fallback: str = "keep") -> str:
+    """``text`` with each emoji and emoticon written as the word of the GoEmotions label it goes
+    with (:func:`emoji_meaning`): in its place, or (``append``) after the text, which is kept as
+    given.  ``collapse`` writes a run of one word once (with ``append``: each word once).  An emoji
+    without a word is kept (``fallback="keep"``), dropped (``"drop"``) or named
+    (``"name"``, as :func:`emoji_to_words`).  A text whose emoji have no word comes back unchanged
+    with ``"keep"``."""
+    if fallback not in ("keep", "drop", "name"):
+        raise ValueError(f"fallback must be keep, drop or name, not {fallback!r}")
+    out, added, end, last = [], [], 0, None
+    for match in _PATTERN.finditer(text):
+        words = emoji_meaning(emoji_key(match))
+        if words is None:
+            if fallback == "keep":
+                continue
+            words = _words(match) if fallback == "name" else ""
+        if append:
+            if words and not (collapse and words in added):
+                added.append(words)
+            continue
+        gap = text[end:match.start()]
+        if collapse and words == last and not gap.strip():
+            end = match.end()
+            continue
+        out += [gap, f" {words} "]
+        end, last = match.end(), words
+    if append:
+        return f"{text} {' '.join(added)}" if added else text
+    if not out:
+        return text
+    out.append(text[end:])
+    return _SPACES.sub(" ", "".join(out)).strip()
+
+
+_WORD = re.compile(r"\w")
+
+
+def emoji_only(text: str) -> bool:
+    """Whether ``text`` has emoji or emoticons and no word besides them (punctuation and spaces
+    allowed): ``"😡😡😡"``, ``":( !!"``; not ``"lol 😂"``."""
+    matches = find_emoji(text)
+    if not matches:
+        return False
+    rest, end = [], 0
+    for match in matches:
+        rest.append(text[end:match.start()])
+        end = match.end()
+    rest.append(text[end:])
+    return not _WORD.search(" ".join(rest))
+
+
+def emoji_only_to_meaning(text: str) -> str:
+    """A text of emoji and emoticons alone as their words (:func:`emoji_to_meaning`); any other
+    text as given.  In GoEmotions a text's labels follow its words, and a word added for an
+    emoji beside them pulls the scores away from those labels (docs/models.md), so emoji are read
+    only where they are all there is."""
+    return emoji_to_meaning(text) if emoji_only(text) else text
+
+
+# What a model's ``normalize_emoji`` setting reads texts through (``true`` is ``"names"``).
+NORMALIZERS = {"names": emoji_to_words, "meaning": emoji_only_to_meaning}
+
+
+def normalizer(setting) -> Optional[Callable[[str], str]]:
+    """The function for a ``normalize_emoji`` setting: ``false`` none, ``true`` or ``"names"``
+    :func:`emoji_to_words`, ``"meaning"`` :func:`emoji_only_to_meaning`."""
+    if setting is False or setting is None:
+        return None
+    key = "names" if setting is True else setting
+    if key not in NORMALIZERS:
+        raise ValueError(f"normalize_emoji must be false, true, {', '.join(map(repr, NORMALIZERS))}; "
+                         f"not {setting!r}")
+    return NORMALIZERS[key]
