@@ -113,6 +113,9 @@ class ModelConfig:
     encoder_weight: float = 1.0
     at_least_one_label: bool = True
     context_turns: int = 0  # dialogue-turn models: earlier turns read with each turn
+    # emoji and emoticons read as words: false, true (their names) or "meaning" (the words of
+    # GoEmotions labels, for texts of emoji alone); see emoscope.text.normalize.normalizer
+    normalize_emoji: Union[bool, str] = False
     quantized: Optional[bool] = None
     base_model: Optional[str] = None
     heads: dict[str, HeadSpec] = field(default_factory=dict)
@@ -121,7 +124,7 @@ class ModelConfig:
 
     _ORDER = ("format_version", "task", "name", "onnx_file", "tokenizer_file", "max_tokens", "stride",
               "batch_size", "long_texts", "lexical", "encoder_weight", "at_least_one_label",
-              "context_turns", "quantized", "base_model")
+              "context_turns", "normalize_emoji", "quantized", "base_model")
 
     @classmethod
     def from_dict(cls, data: dict, source: str = CONFIG_FILE) -> "ModelConfig":
@@ -133,6 +136,9 @@ class ModelConfig:
         values = {k: v for k, v in data.items() if k in known}
         heads = {name: HeadSpec.from_dict(spec) for name, spec in (data.get("heads") or {}).items()}
         extra = {k: v for k, v in data.items() if k not in known and k not in ("task", "heads")}
+        if values.get("normalize_emoji", False) not in (False, True, "names", "meaning"):
+            raise ModelLoadError(f"{source}: normalize_emoji must be false, true, \"names\" or \"meaning\", "
+                                 f"not {values['normalize_emoji']!r}")
         return cls(task=task, heads=heads, extra=extra, **values)
 
     def to_dict(self) -> dict:

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union, overload
+from typing import Callable, Iterable, Optional, Sequence, Union, overload
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from ..persistence import ModelConfig, ModelFiles, Task, copy_model, read_config
 from ..taxonomy import default_rollups
 from .encoder import DEFAULT_BATCH_SIZE, OnnxTextEncoder, sigmoid  # noqa: F401 (re-exported)
 from .lexical import LexicalHead
+from .normalize import normalizer
 from .results import NEUTRAL, VAD, EmotionResult, RollupResult, RollupSpec  # noqa: F401 (re-exported)
 
 DEFAULT_MODEL = "multidomain-minilm"
@@ -104,6 +105,10 @@ class EmotionModel:
         self.heads = dict(self.config.heads) if self.task == Task.MULTI_LABEL else {}
         self.language_thresholds: dict = files.language_thresholds
         self.language: Optional[str] = None
+        # what every text goes through before the encoder and the lexical head (config
+        # ``normalize_emoji``: emoji and emoticons as words, emoscope.text.normalize.normalizer);
+        # results keep the text as given
+        self.normalize: Callable[[str], str] | None = normalizer(self.config.normalize_emoji)
 
     # -- loading and saving -------------------------------------------------------------
     @classmethod
@@ -157,6 +162,8 @@ class EmotionModel:
                  for name, h in self.heads.items()}  # an empty text keeps each head's neutral value
         if len(keep):
             kept = [texts[i] for i in keep]
+            if self.normalize is not None:
+                kept = [self.normalize(text) for text in kept]
             output = self.encoder.run(kept, extra_outputs=[h.output for h in self.heads.values()])
             for name, head in self.heads.items():
                 merge = mean_over_windows if head.windows == "mean" else max_over_windows
