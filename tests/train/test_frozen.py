@@ -8,6 +8,9 @@ import pytest
 
 from tests.helpers import DATASETS, run_cli
 
+# end-to-end training: minutes each; `pytest -m slow` runs them (CI does, once)
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 

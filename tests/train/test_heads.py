@@ -6,6 +6,9 @@ import pytest
 
 from tests.helpers import DATASETS, needs, run_cli
 
+# end-to-end training: minutes each; `pytest -m slow` runs them (CI does, once)
+pytestmark = pytest.mark.slow
+
 EMOBANK = DATASETS / "emobank"
 TRACK_B = DATASETS / "semeval2025-task11" / "track_b"
 
