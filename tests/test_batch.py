@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import assert_clean_error, run_cli
 
-ROWS = 1500
+ROWS = 1000
 CHUNK = 100
 
 

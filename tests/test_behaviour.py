@@ -58,7 +58,7 @@ def compute() -> dict:
     heads = model.predict_heads(texts)
     out["goemotions_vad"], out["goemotions_intensity"] = heads["vad"], heads["intensity"]
     out["goemotions_basic"] = heads["basic"]
-    out["goemotions_labels"] = model.predict_labels(texts).astype(np.int8)
+    out["goemotions_labels"] = model.decide(out["goemotions_proba"]).astype(np.int8)  # = predict_labels
     context = ContextEmotionModel.load()
     dialogues = meld_dialogues()
     out["meld_scores"] = np.concatenate([context.turn_scores(s, t) for s, t in dialogues])
@@ -66,8 +66,9 @@ def compute() -> dict:
     multilingual_texts, languages = semeval_texts()
     multilingual = EmotionModel.load("semeval-multilingual-e5")
     out["multilingual_proba"] = multilingual.predict_proba(multilingual_texts)
-    out["multilingual_labels"] = np.concatenate([multilingual.for_language(lang).predict_labels([text])
-                                                 for text, lang in zip(multilingual_texts, languages)]).astype(np.int8)
+    out["multilingual_labels"] = np.concatenate([  # = for_language(lang).predict_labels([text]), one run
+        multilingual.for_language(lang).decide(row[None]) for row, lang in zip(out["multilingual_proba"], languages)
+    ]).astype(np.int8)
     zero_shot = ZeroShotClassifier(["joy", "anger", "fear", "nostalgia", "boredom"])
     out["zeroshot_proba"] = zero_shot.predict_proba(texts[:200])
     return out
