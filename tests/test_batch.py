@@ -47,13 +47,18 @@ def start_job(source, target, *extra):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
 
 
-def kill_after(proc, folder: Path, rows: int) -> int:
-    """SIGKILL the job once the manifest lists at least ``rows`` rows (mid-chunk, not between)."""
+def wait_for_rows(proc, folder: Path, rows: int) -> None:
     deadline = time.monotonic() + 300
     while manifest_rows(folder) < rows:
         assert proc.poll() is None, proc.stderr.read().decode()
         assert time.monotonic() < deadline, "job made no progress"
         time.sleep(0.02)
+
+
+
+def kill_after(proc, folder: Path, rows: int) -> int:
+    """SIGKILL the job once the manifest lists at least ``rows`` rows (mid-chunk, not between)."""
+    wait_for_rows(proc, folder, rows)
     time.sleep(0.05)  # land inside the next chunk's work
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -127,14 +132,6 @@ def test_undecodable_csv_names_line_and_column(tmp_path):
     source.write_bytes(b"text\nfine\n" + b"ok " * 3000 + b"\n" + b"caf\xe9\n")
     assert_clean_error(run_cli("analyze", "--input", source, "--output", tmp_path / "o.csv"), 6,
                        "in.csv:4:4")
-
-
-def wait_for_rows(proc, folder: Path, rows: int) -> None:
-    deadline = time.monotonic() + 300
-    while manifest_rows(folder) < rows:
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "job made no progress"
-        time.sleep(0.02)
 
 
 def test_a_second_job_on_the_same_output_stops_and_names_the_first(corpus, tmp_path):

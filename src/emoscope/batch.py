@@ -217,10 +217,8 @@ def annotate_file(model, options: BatchOptions, rollups: Sequence, *, resume: bo
                 shutil.rmtree(folder, ignore_errors=True)
             raise
         except KeyboardInterrupt:
-            stopped = Interrupted(f"interrupted with {manifest.rows_done} rows saved in {folder}; run "
-                                  f"the same command with --resume to continue")
-            stopped.rows_saved, stopped.folder = manifest.rows_done, folder
-            raise stopped from None
+            raise Interrupted(f"interrupted with {manifest.rows_done} rows saved in {folder}; run the "
+                              f"same command with --resume to continue", manifest.rows_done, folder) from None
 
 
 def _run(model, options: BatchOptions, rollups: Sequence, fmt: str, folder: Path, manifest: _Manifest,

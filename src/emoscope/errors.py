@@ -109,6 +109,10 @@ class Interrupted(EmoscopeError):
     exit_code = 130
     summary = "interrupted (a batch job can be continued with --resume)"
 
+    def __init__(self, message: str, rows_saved: int = 0, folder: object = None):
+        super().__init__(message)
+        self.rows_saved, self.folder = rows_saved, folder
+
 
 ERROR_CLASSES = (UsageError, InputNotFoundError, UnsupportedFormatError, UnknownColumnError,
                  InputDecodeError, ModelLoadError, TaxonomyError, MissingExtraError, ResumeError)

@@ -214,7 +214,7 @@ def analyze_file(path, text_column, output, input_format, output_format, specs, 
     except Interrupted as stopped:
         again = command_line() if "--resume" in sys.argv else f"{command_line()} --resume"
         raise Interrupted(f"interrupted with {stopped.rows_saved} rows saved in {stopped.folder}; "
-                          f"continue with: {again}") from None
+                          f"continue with: {again}", stopped.rows_saved, stopped.folder) from None
     resumed = f" ({done.resumed_rows} from the earlier run)" if done.resumed_rows else ""
     err.print(f"wrote {done.rows} rows to {output}{resumed} in {done.seconds:.1f}s")
 

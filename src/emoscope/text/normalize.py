@@ -126,30 +126,39 @@ def find_emoji(text: str) -> list[re.Match]:
     return list(_PATTERN.finditer(text))
 
 
-def emoji_to_words(text: str, *, collapse: bool = False, keep_original: bool = False,
-                   emoji: bool = True, emoticons: bool = True) -> str:
-    """``text`` with each emoji and emoticon written as words (see the module's description);
-    ``keep_original`` keeps each one after its words; ``emoji=False`` or ``emoticons=False``
-    leaves those as they are.  A text without any comes back unchanged."""
+def _rewrite(text: str, words_for: Callable[[re.Match], Optional[str]], collapse: bool) -> str:
+    """``text`` with each emoji, flag and emoticon written as ``words_for(match)`` (None leaves
+    it as it is, "" drops it); ``collapse`` writes a run of the same words once (spaces between
+    allowed).  A text with nothing to rewrite comes back unchanged."""
     out, end, last = [], 0, None
     for match in _PATTERN.finditer(text):
-        if not (emoticons if match.lastgroup == "emoticon" else emoji):
-            continue
-        words = _words(match)
-        if not words:
+        words = words_for(match)
+        if words is None:
             continue
         gap = text[end:match.start()]
         if collapse and words == last and not gap.strip():
             end = match.end()
             continue
-        original = f" {match.group()}" if keep_original else ""
-        out += [gap, f" {words}{original} "]
+        out += [gap, f" {words} "]
         end, last = match.end(), words
     if not out:
         return text
     out.append(text[end:])
     return _SPACES.sub(" ", "".join(out)).strip()
 
+
+def emoji_to_words(text: str, *, collapse: bool = False, keep_original: bool = False,
+                   emoji: bool = True, emoticons: bool = True) -> str:
+    """``text`` with each emoji and emoticon written as words (see the module's description);
+    ``keep_original`` keeps each one after its words; ``emoji=False`` or ``emoticons=False``
+    leaves those as they are.  A text without any comes back unchanged."""
+    def words_for(match: re.Match) -> Optional[str]:
+        if not (emoticons if match.lastgroup == "emoticon" else emoji):
+            return None
+        words = _words(match)
+        return (f"{words} {match.group()}" if keep_original else words) if words else None
+
+    return _rewrite(text, words_for, collapse)
 
 
 # -- emoji as what they mean in GoEmotions -----------------------------------------------------
@@ -220,29 +229,21 @@ def emoji_to_meaning(text: str, *, append: bool = False, collapse: bool = True,
     with ``"keep"``."""
     if fallback not in ("keep", "drop", "name"):
         raise ValueError(f"fallback must be keep, drop or name, not {fallback!r}")
-    out, added, end, last = [], [], 0, None
-    for match in _PATTERN.finditer(text):
+
+    def words_for(match: re.Match) -> Optional[str]:
         words = emoji_meaning(emoji_key(match))
-        if words is None:
-            if fallback == "keep":
-                continue
-            words = _words(match) if fallback == "name" else ""
-        if append:
-            if words and not (collapse and words in added):
-                added.append(words)
-            continue
-        gap = text[end:match.start()]
-        if collapse and words == last and not gap.strip():
-            end = match.end()
-            continue
-        out += [gap, f" {words} "]
-        end, last = match.end(), words
-    if append:
-        return f"{text} {' '.join(added)}" if added else text
-    if not out:
-        return text
-    out.append(text[end:])
-    return _SPACES.sub(" ", "".join(out)).strip()
+        if words is not None or fallback == "keep":
+            return words
+        return _words(match) if fallback == "name" else ""
+
+    if not append:
+        return _rewrite(text, words_for, collapse)
+    added = []
+    for match in _PATTERN.finditer(text):
+        words = words_for(match)
+        if words and not (collapse and words in added):
+            added.append(words)
+    return f"{text} {' '.join(added)}" if added else text
 
 
 _WORD = re.compile(r"\w")
