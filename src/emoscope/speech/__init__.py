@@ -1,0 +1,1 @@
+"""Speech: audio input and the speech emotion models."""
