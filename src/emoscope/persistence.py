@@ -4,6 +4,7 @@ This is the only module that reads or writes a model directory's files, whatever
 the model and whatever kind it is::
 
     config.json                 ModelConfig: task, graph and tokenizer files, windows, heads
+                                (audio models: sample rate and segment length instead)
     labels.json                 the model's labels (or regression targets), in output order
     thresholds.json             {label: threshold} for sigmoid tasks
     language_thresholds.json    {language: {label: threshold}} (optional)
@@ -54,6 +55,12 @@ class Task(str, Enum):
     DIALOGUE_TURN = "dialogue-turn-classification"  # one label per turn, read with its context
     SENTENCE_EMBEDDING = "sentence-embedding"  # unit vectors, for zero-shot labels
     ZERO_SHOT = "zero-shot"  # label descriptions scored against a sentence encoder
+    AUDIO_CLASSIFICATION = "audio-classification"  # one label per speech segment, from 16 kHz samples
+
+    @property
+    def text(self) -> bool:
+        """The graph reads word pieces (a tokenizer, windows over long texts)."""
+        return self not in (Task.AUDIO_CLASSIFICATION,)
 
     @property
     def sigmoid(self) -> bool:
@@ -118,13 +125,17 @@ class ModelConfig:
     normalize_emoji: Union[bool, str] = False
     quantized: Optional[bool] = None
     base_model: Optional[str] = None
+    # audio models: the graph reads 16 kHz mono samples of one speech segment at a time, at most
+    # ``segment_seconds`` long (emoscope.speech.audio cuts recordings into such segments)
+    sample_rate: Optional[int] = None
+    segment_seconds: Optional[float] = None
     heads: dict[str, HeadSpec] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
     format_version: int = FORMAT_VERSION
 
     _ORDER = ("format_version", "task", "name", "onnx_file", "tokenizer_file", "max_tokens", "stride",
               "batch_size", "long_texts", "lexical", "encoder_weight", "at_least_one_label",
-              "context_turns", "normalize_emoji", "quantized", "base_model")
+              "context_turns", "normalize_emoji", "quantized", "base_model", "sample_rate", "segment_seconds")
 
     @classmethod
     def from_dict(cls, data: dict, source: str = CONFIG_FILE) -> "ModelConfig":
@@ -148,8 +159,11 @@ class ModelConfig:
             value = getattr(self, key)
             if key == "task":
                 value = self.task.value
-            always = key in ("format_version", "task", "onnx_file", "tokenizer_file", "max_tokens",
-                             "stride", "batch_size")
+            always = key in ("format_version", "task", "onnx_file") or (
+                self.task.text and key in ("tokenizer_file", "max_tokens", "stride", "batch_size"))
+            if not self.task.text and key in ("tokenizer_file", "max_tokens", "stride", "batch_size",
+                                              "long_texts", "at_least_one_label"):
+                continue
             if always or (value is not None and value != getattr(defaults, key)) or \
                     (key in ("lexical", "encoder_weight") and self.task.sigmoid):
                 out[key] = value

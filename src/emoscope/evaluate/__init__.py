@@ -19,6 +19,7 @@ from .dimensions import describe_head, evaluate_head
 from .labels import (EvaluationReport, describe_goemotions, describe_labelled, evaluate_labelled,
                      evaluate_model, evaluate_predictions, evaluate_scores, goemotions_payload,
                      labelled_metrics)
+from .speech import describe_speech, evaluate_speech_model
 from .languages import describe_track_a, evaluate_track_a, language_macro_f1
 from .zeroshot import describe_zero_shot, evaluate_zero_shot_ekman
 
@@ -115,6 +116,22 @@ def _zero_shot(data: Path, split: str, model: Optional[str], options: Evaluation
             **result}
 
 
+def _speech(corpus: str):
+    def run(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:
+        from ..data.speech import CORPUS_LABELS, read_speech_corpus
+        from ..speech.model import SpeechEmotionModel
+
+        clips = read_speech_corpus(data, corpus, split)
+        loaded = SpeechEmotionModel.load(model, num_threads=options.num_threads)
+        return {"dataset": corpus, "split": split, "model": loaded.name,
+                **evaluate_speech_model(loaded, clips, corpus, CORPUS_LABELS[corpus])}
+    return run
+
+
+_SPEECH_HELP = ("{name}: UAR, accuracy, per-class F1 and confusion matrix of the speech model on the held-out "
+                "speakers ({speakers}; --split train for the others), over {name}'s own emotions (the speech "
+                "folder or its {folder}/ folder)")
+
 EVALUATIONS: dict[str, Evaluation] = {e.name: e for e in (
     Evaluation("goemotions", "GoEmotions: per-label F1, macro/micro F1, Ekman and sentiment rollups, "
                "calibration error (folder with {train,dev,test}.tsv and labels.txt)", "test",
@@ -136,6 +153,12 @@ EVALUATIONS: dict[str, Evaluation] = {e.name: e for e in (
     Evaluation("zero-shot-ekman", "zero-shot Ekman categories on GoEmotions from the category names and "
                "descriptions only (a sentence encoder: default minilm-embed)", "test", _zero_shot,
                describe_zero_shot),
+    Evaluation("ravdess", _SPEECH_HELP.format(name="RAVDESS", speakers="actors 19-24", folder="ravdess"), "test",
+               _speech("ravdess"), describe_speech),
+    Evaluation("emodb", _SPEECH_HELP.format(name="Berlin EmoDB", speakers="speakers 15 and 16", folder="emodb"),
+               "test", _speech("emodb"), describe_speech),
+    Evaluation("tess", _SPEECH_HELP.format(name="TESS", speakers="the younger speaker, YAF", folder="tess"), "test",
+               _speech("tess"), describe_speech),
 )}
 
 
@@ -160,4 +183,4 @@ def describe(payload: dict) -> list[CardSection]:
 __all__ = ["EVALUATIONS", "Evaluation", "EvaluationOptions", "evaluate_dataset", "describe",
            "EvaluationReport", "ContextEvaluation", "evaluate_predictions", "evaluate_scores", "evaluate_model",
            "evaluate_labelled", "labelled_metrics", "goemotions_payload", "evaluate_head", "evaluate_context_model",
-           "evaluate_track_a", "language_macro_f1", "evaluate_zero_shot_ekman"]
+           "evaluate_track_a", "language_macro_f1", "evaluate_zero_shot_ekman", "evaluate_speech_model"]

@@ -1,1 +1,6 @@
-"""Speech: audio input and the speech emotion models."""
+"""Speech: emotion in the voice, from audio files and recordings (the ``audio`` extra)."""
+
+from .model import DEFAULT_MODEL, SpeechEmotionModel
+from .results import SpeechResult, SpeechSegment
+
+__all__ = ["DEFAULT_MODEL", "SpeechEmotionModel", "SpeechResult", "SpeechSegment"]

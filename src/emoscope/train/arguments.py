@@ -166,3 +166,17 @@ def default_of(arguments: type, name: str) -> Any:
         if f.name == name:
             return f.default_factory() if callable(f.default_factory) else f.default
     raise AttributeError(f"{arguments.__name__} has no field {name!r}")
+
+
+@dataclass
+class SpeechArguments(TrainingArguments):
+    """``emoscope train speech``: a linear head on Whisper tiny.en's pooled encoder states, trained
+    on the speakers not held out (choices by cross-validation grouped by speaker)."""
+
+    layers: Sequence[int] = (1, 2, 3, 4)  # encoder blocks whose pooled states are candidates
+    penalties: Sequence[float] = (0.003, 0.01, 0.03, 0.1, 0.3)  # inverse L2 penalties (C) tried
+    folds: int = 6  # speaker-grouped folds
+    quantize: bool = True  # int8 encoder weights (the choice measured by CV is recorded in the card)
+    segment_seconds: float = 10.0
+    corpora: Sequence[str] = ("ravdess", "tess", "emodb")
+    max_train_clips: Optional[int] = None  # smoke tests: every Nth clip so that about N remain
