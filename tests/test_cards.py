@@ -12,7 +12,8 @@ from tests.helpers import DATASETS, run_cli
 DATA = {"goemotions": DATASETS / "goemotions", "emobank": DATASETS / "emobank",
         "intensity": DATASETS / "semeval2025-task11" / "track_b",
         "semeval-a": DATASETS / "semeval2025-task11" / "track_a", "meld": DATASETS / "meld",
-        "zero-shot-ekman": DATASETS / "goemotions"}
+        "zero-shot-ekman": DATASETS / "goemotions", "ravdess": DATASETS / "speech", "emodb": DATASETS / "speech",
+        "tess": DATASETS / "speech"}
 RUN_DEPENDENT = {"turns_per_second", "texts_per_second"}  # timings of the run, not of the model
 # 28 languages take minutes: four are re-measured, and the card's mean must be the mean of its rows
 LANGUAGES = ("eng", "deu", "hin", "yor")

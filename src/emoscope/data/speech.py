@@ -56,8 +56,7 @@ def _clip(path: Path, corpus: str) -> SpeechClip:
         parts = stem.split("-")
         return SpeechClip(path, corpus, parts[6], _RAVDESS[parts[2]])
     if corpus == "tess":  # OAF_word_emotion
-        speaker, _, emotion = stem.partition("_")[0], None, stem.rsplit("_", 1)[1].lower()
-        return SpeechClip(path, corpus, speaker, _TESS[emotion])
+        return SpeechClip(path, corpus, stem.split("_")[0], _TESS[stem.rsplit("_", 1)[1].lower()])
     return SpeechClip(path, corpus, stem[:2], _EMODB[stem[5]])  # SSTTTEV
 
 

@@ -112,7 +112,7 @@ class SpeechEmotionModel:
         ``(samples, sample_rate)`` pair), a list of them for a list of recordings."""
         if not _is_one_source(source):
             return [self.predict(one, progress=progress) for one in source]
-        segments, seconds = [], [0.0]
+        seconds = [0.0]  # read so far: the recording's duration once the timeline is done
 
         def seen(read: float) -> None:
             seconds[0] = read

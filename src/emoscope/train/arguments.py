@@ -180,3 +180,4 @@ class SpeechArguments(TrainingArguments):
     segment_seconds: float = 10.0
     corpora: Sequence[str] = ("ravdess", "tess", "emodb")
     max_train_clips: Optional[int] = None  # smoke tests: every Nth clip so that about N remain
+    max_eval_clips: Optional[int] = None  # smoke tests: about N held-out clips per corpus for the card

@@ -19,10 +19,12 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ..card import CardSection, CardTable, ModelCard
-from ..data.speech import CORPUS_LABELS, CORPUS_LICENCES, SPEECH_LABELS, SpeechClip, read_speech_corpora
-from ..evaluate import describe, evaluate_dataset
-from ..evaluate.speech import classification_payload, restricted_predictions
+from ..data.speech import (CORPUS_LABELS, CORPUS_LICENCES, SPEECH_LABELS, SpeechClip, read_speech_corpora,
+                           read_speech_corpus)
+from ..evaluate import describe
+from ..evaluate.speech import classification_payload, evaluate_speech_model, restricted_predictions
 from ..persistence import ModelConfig, Task, write_model
+from ..speech.model import SpeechEmotionModel
 from .arguments import SpeechArguments
 from .export import _quiet_root_logger
 
@@ -240,8 +242,13 @@ def train_speech(data: Path, out: Path, args: SpeechArguments = SpeechArguments(
                    [[r["layer"], r["penalty"], *[round(r["uar"][k], 4) for k in sorted(r["uar"])],
                      round(r["score"], 4)] for r in rows])]))
     write_model(out, config, SPEECH_LABELS, graph=graph, card=card)
-    for corpus in args.corpora:
-        payload = evaluate_dataset(corpus, data, split="test", model=str(out))
+    model = SpeechEmotionModel.load(out, num_threads=args.num_threads)
+    for corpus in args.corpora:  # what emoscope evaluate --dataset <corpus> prints (all of it without max_eval_clips)
+        held_out = read_speech_corpus(data, corpus, "test")
+        if args.max_eval_clips and len(held_out) > args.max_eval_clips:
+            held_out = held_out[:: -(-len(held_out) // args.max_eval_clips)]
+        payload = {"dataset": corpus, "split": "test", "model": model.name,
+                   **evaluate_speech_model(model, held_out, corpus, CORPUS_LABELS[corpus])}
         card.add_metrics(payload, describe(payload))
     card.training["seconds"] = round(time.time() - started, 1)
     card.save(out)
