@@ -300,8 +300,9 @@ def test_max_seconds_refuses_longer_recordings(clip, tmp_path):
 
 
 def test_array_sources_are_checked():
-    with pytest.raises(UsageError, match="sample rate"):
-        read_audio((np.zeros(10), 0))
+    for rate in (0, 3, 999):  # under 5 Hz the resampler had no ratio (ZeroDivisionError)
+        with pytest.raises(UsageError, match="sample rate"):
+            read_audio((np.zeros(10), rate))
     with pytest.raises(UsageError, match="shape"):
         read_audio((np.zeros((2, 2, 2)), SAMPLE_RATE))
     with pytest.raises(UsageError, match="expected a path"):
@@ -409,3 +410,18 @@ def test_an_hour_streams_in_bounded_memory(clip, tmp_path):
     clips = audio_duration(hour) / (len(samples) / SAMPLE_RATE)
     assert abs(int(count) - clips) <= 2 and float(last) > 3590
     assert int(growth) < 100e6, growth
+
+
+@pytest.mark.parametrize("rate", [1, 3, 999])
+def test_a_file_whose_sample_rate_is_no_audio_rate_is_a_decode_error(tmp_path, rate):
+    """A WAV header can claim any rate (an upload to the server, say); one under 1 kHz is refused
+    rather than resampled (under 5 Hz that was a ZeroDivisionError, an HTTP 500)."""
+    path = tmp_path / "odd.wav"
+    sf.write(path, np.zeros(100, np.int16), 8000, subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    data[24:28], data[28:32] = rate.to_bytes(4, "little"), (2 * rate).to_bytes(4, "little")  # fmt rate, byte rate
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputDecodeError, match=f"{rate} Hz"):
+        read_audio(path)
+    with pytest.raises(InputDecodeError, match=f"{rate} Hz"):
+        read_audio(bytes(data), name="odd.wav")

@@ -26,8 +26,11 @@ def serve(
     max_batch: int = typer.Option(64, help="Most texts in one shared model batch."),
     max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for more requests (ms)."),
     batch_size: Optional[int] = typer.Option(None, min=1, help="Texts per model run within a shared batch (default: the model's own, which keeps each result independent of other requests)."),
+    speech_model: Optional[str] = typer.Option(None, help="Speech model for /v1/speech: a shipped name or a directory (default: speech-whisper-tiny, loaded on the first speech request)."),
+    max_audio_bytes: int = typer.Option(20_000_000, min=1, help="Largest recording uploaded to /v1/speech, in bytes (413 beyond)."),
+    max_audio_seconds: float = typer.Option(600.0, min=0.001, help="Longest recording uploaded to /v1/speech, in seconds (413 beyond)."),
 ) -> None:
-    """Serve the HTTP API (/v1/analyze, /v1/labels, /healthz, /docs) and the web page at /."""
+    """Serve the HTTP API (/v1/analyze, /v1/speech, /v1/labels, /healthz, /docs) and the web page at /."""
     require_extra("serving", "serve", ("fastapi", "uvicorn"))
     import uvicorn
 
@@ -38,8 +41,19 @@ def serve(
     settings = ServeSettings(model=model, num_threads=threads, max_texts=max_texts, max_chars=max_chars,
                              max_body_bytes=max_body_bytes, max_explain_words=max_explain_words,
                              max_explain_runs=max_explain_runs, batching=batching, max_batch=max_batch,
-                             max_wait_ms=max_wait_ms, model_batch_size=batch_size)
+                             max_wait_ms=max_wait_ms, model_batch_size=batch_size, speech_model=speech_model,
+                             max_audio_bytes=max_audio_bytes, max_audio_seconds=max_audio_seconds)
     read_labels(resolve_model_dir(model, DEFAULT_MODEL))  # fail fast, before the server starts, on a bad --model
+    if speech_model is not None:  # the default speech model is only looked for on the first speech request
+        from ..errors import ModelLoadError
+        from ..persistence import Task, read_config
+        from ..speech.model import DEFAULT_MODEL as SPEECH_MODEL
+
+        directory = resolve_model_dir(speech_model, SPEECH_MODEL)
+        read_labels(directory)
+        if read_config(directory).task != Task.AUDIO_CLASSIFICATION:
+            raise ModelLoadError(f"{directory}: --speech-model takes a speech model, not a "
+                                 f"{read_config(directory).task.value} model")
     if workers > 1:
         import dataclasses
         import os

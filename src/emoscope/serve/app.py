@@ -2,7 +2,8 @@
 
 Every error, malformed JSON included, is a JSON body ``{"error": {"code", "message", ...}}``
 (codes: :mod:`emoscope.serve.errors`); limits on body size, texts per request, characters per
-text and the cost of word-level evidence are configurable through :class:`ServeSettings`.
+text, the cost of word-level evidence and the size and length of a speech upload
+(:mod:`emoscope.serve.speech`) are configurable through :class:`ServeSettings`.
 ``/docs`` is a self-contained page built from the OpenAPI document (nothing loads from a CDN).
 """
 
@@ -32,6 +33,7 @@ from .batching import MicroBatcher
 from .docs import render_docs
 from .errors import ERROR_CODES, APIError, JSONBodyRoute, error_response, error_responses
 from .explaining import Explainer, check_explain_cost
+from .speech import SPEECH_ERROR_CODES, SPEECH_UPLOAD_SCHEMA, SpeechResponse, SpeechService
 
 STATIC_DIR = Path(__file__).parent / "static"
 SETTINGS_ENV = "EMOSCOPE_SERVE_SETTINGS"
@@ -54,17 +56,23 @@ class ServeSettings:
     batching: bool = True
     max_batch: int = 64
     max_wait_ms: float = 5.0
+    # speech (POST /v1/speech): the model (None: the shipped speech-whisper-tiny), loaded on the
+    # first speech request; the largest upload in bytes and the longest recording in seconds
+    speech_model: Optional[str] = None
+    max_audio_bytes: int = 20_000_000
+    max_audio_seconds: float = 600.0
 
 
 class BodySizeLimit:
     """ASGI middleware: refuse bodies over ``max_bytes`` with 413, whether declared in
-    Content-Length or streamed in chunks (the body is read up to the limit, then replayed)."""
+    Content-Length or streamed in chunks (the body is read up to the limit, then replayed).
+    Paths in ``exempt`` (uploads, which count their own bytes as they stream) pass through."""
 
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int, exempt: tuple[str, ...] = ()):
+        self.app, self.max_bytes, self.exempt = app, max_bytes, frozenset(exempt)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") in self.exempt:
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
@@ -129,13 +137,15 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
         await batcher.start()
         explainer = Explainer(settings.max_explain_words)
         app.state.model, app.state.batcher, app.state.explainer = model, batcher, explainer
+        app.state.speech = SpeechService(settings)  # loads its model on the first speech request
         yield
         await asyncio.to_thread(explainer.shutdown)  # stops explanations still running
         await batcher.stop()
 
     app = FastAPI(title="emoscope", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Fine-grained emotion recognition for text (GoEmotions labels, "
-                              "Ekman and sentiment rollups).")
+                              "Ekman and sentiment rollups) and for speech (an uploaded recording's "
+                              "emotion and its timeline).")
     app.router.route_class = JSONBodyRoute  # bodies are checked to be JSON before FastAPI reads them
 
     @app.exception_handler(APIError)
@@ -165,11 +175,14 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
 
     @app.get("/healthz", summary="Liveness and model information")
     async def healthz(request: Request):
-        model, batcher = request.app.state.model, request.app.state.batcher
+        model, batcher, speech = request.app.state.model, request.app.state.batcher, request.app.state.speech
         return {"status": "ok", "model": model.name, "labels": len(model.labels),
                 "batching": settings.batching, "version": __version__,
                 "model_batches": batcher.batches_run, "texts_analysed": batcher.texts_run,
-                "explanations_cancelled": request.app.state.explainer.cancelled}
+                "explanations_cancelled": request.app.state.explainer.cancelled,
+                # null until the first speech request loads it
+                "speech_model": speech.model.name if speech.model is not None else None,
+                "recordings_analysed": speech.recordings}
 
     @app.get("/v1/labels", summary="The model's labels and the built-in rollups")
     async def labels(request: Request):
@@ -232,12 +245,33 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
             out.append(item)
         return {"model": model.name, "results": out}
 
+    @app.post("/v1/speech", summary="Emotion in the voice of a recording, with its timeline",
+              responses={200: {"model": SpeechResponse, "description": "The recording's emotion and timeline."},
+                         **error_responses(413, 415, 422, 501, codes=SPEECH_ERROR_CODES, note_422=(
+                             "input_decode_error: the file is empty, damaged, truncated or not audio."))},
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "multipart/form-data": {"schema": {"$ref": "#/components/schemas/SpeechUpload"}}}}},
+              description="Send the recording as multipart/form-data in a file field named file "
+                          "(curl -F file=@clip.wav). At most max_audio_bytes bytes and max_audio_seconds "
+                          "seconds (GET /v1/limits). The speech model is loaded on the first request.")
+    async def speech(request: Request):
+        return await request.app.state.speech.analyse(request)
+
+    generated_openapi = app.openapi
+
+    def openapi():  # FastAPI's document (cached), plus the upload's schema, which no route's model declares
+        schema = generated_openapi()
+        schema.setdefault("components", {}).setdefault("schemas", {}).setdefault("SpeechUpload", SPEECH_UPLOAD_SCHEMA)
+        return schema
+
+    app.openapi = openapi
+
     @app.get("/", include_in_schema=False)
     async def index():
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    return BodySizeLimit(app, settings.max_body_bytes) if settings.max_body_bytes else app
+    return BodySizeLimit(app, settings.max_body_bytes, exempt=("/v1/speech",)) if settings.max_body_bytes else app
 
 
 def app_from_env():

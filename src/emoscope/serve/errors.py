@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email.message
 import json
-from typing import Any
+from typing import Any, Iterable, Optional
 
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -25,17 +25,26 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
                                      "(index: which text).")),
     "explain_too_costly": (413, ("With explain: the request needs more model runs than max_explain_runs "
                                  "(each text costs (words + 1) x its encoder windows).")),
-    "unsupported_media_type": (415, ("The body is not sent as JSON: send it with content-type "
-                                     "application/json.")),
+    "audio_too_large": (413, "POST /v1/speech: the upload is larger than max_audio_bytes (refused while it arrives)."),
+    "audio_too_long": (413, "POST /v1/speech: the recording is longer than max_audio_seconds."),
+    "unsupported_media_type": (415, ("The body is not sent as JSON (send it with content-type "
+                                     "application/json); for POST /v1/speech, not as multipart/form-data, "
+                                     "or a file in a format the server cannot decode (neither libsndfile "
+                                     "nor, where it has none, ffmpeg).")),
     "malformed_json": (422, ("The body is not valid JSON: invalid UTF-8, a syntax error (line and "
                              "column given), or nesting too deep to parse.")),
-    "invalid_request": (422, "The JSON does not match the request schema (details lists each problem)."),
+    "invalid_request": (422, ("The JSON does not match the request schema, or a POST /v1/speech form has "
+                              "no file field 'file' (details lists each problem).")),
+    "malformed_multipart": (422, "POST /v1/speech: the body is not well-formed multipart/form-data."),
     "unknown_rollup": (422, "A rollup name that is not built in (use ekman, sentiment or a mapping)."),
     "explain_unsupported": (422, "The served model cannot give word-level evidence."),
     "http_error": (404, "Unknown path (404) or method (405)."),
     "client_closed_request": (499, ("The client went away before the answer was ready; its work was "
                                     "stopped (seen only in the server's log).")),
     "internal_error": (500, "An unexpected error in the server (its log has the details)."),
+    "speech_unavailable": (501, ("POST /v1/speech: this server cannot analyse speech: the audio extra "
+                                 "(pip install soundfile), python-multipart, or the speech model is missing "
+                                 "(missing: the packages to install).")),
     "shutting_down": (503, "The server is shutting down and stopped this request's work."),
 }
 
@@ -61,14 +70,22 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-def error_responses(*statuses: int) -> dict:
-    """OpenAPI ``responses`` for these statuses, each with the error body and its codes."""
+# the codes only POST /v1/speech answers, left out of the other endpoints' documented responses
+SPEECH_CODES = ("audio_too_large", "audio_too_long", "malformed_multipart", "speech_unavailable")
+
+
+def error_responses(*statuses: int, codes: Optional[Iterable[str]] = None, note_422: Optional[str] = None) -> dict:
+    """OpenAPI ``responses`` for these statuses, each with the error body and its codes: ``codes``
+    when given, else every code of the table but :data:`SPEECH_CODES`.  ``note_422``: what the 422
+    says about the errors emoscope raises (their codes are the classes' names)."""
+    wanted = set(codes) if codes is not None else set(ERROR_CODES) - set(SPEECH_CODES)
     out = {status: {"model": ErrorBody, "description": "; ".join(
-        f"{code}: {text.rstrip('.')}" for code, (s, text) in ERROR_CODES.items() if s == status) + "."}
-        for status in statuses}
+        f"{code}: {text.rstrip('.')}" for code, (s, text) in ERROR_CODES.items() if s == status and code in wanted)
+        + "."} for status in statuses}
     if 422 in out:
-        out[422]["description"] += (" An error emoscope raises while reading the request answers its class's "
-                                    "name: taxonomy_error (an inline rollup naming a label the model lacks), ...")
+        out[422]["description"] += " " + (note_422 or (
+            "An error emoscope raises while reading the request answers its class's name: taxonomy_error "
+            "(an inline rollup naming a label the model lacks), ..."))
     return out
 
 

@@ -30,6 +30,7 @@ from ..errors import (InputDecodeError, InputNotFoundError, MissingExtraError, U
                       UsageError)
 
 SAMPLE_RATE = 16_000
+MIN_SAMPLE_RATE = 1_000  # below it a "recording" is no audio (and under 5 Hz the resampler has no ratio)
 AudioSource = Union[str, os.PathLike, bytes, tuple[np.ndarray, int]]
 
 FFMPEG_HINT = "decoding it needs ffmpeg (e.g. apt install ffmpeg, or brew install ffmpeg)"
@@ -182,6 +183,10 @@ def _decode(source, label: str, block: int):
         handle = soundfile.SoundFile(io.BytesIO(data) if data is not None else str(path))
     except _SOUNDFILE_ERRORS as exc:
         return _fallback(soundfile, _reason(exc), head, path, data, label, block)
+    if handle.samplerate < MIN_SAMPLE_RATE:
+        handle.close()
+        raise InputDecodeError(f"{label}: a sample rate of {handle.samplerate} Hz is not audio's "
+                               f"(at least {MIN_SAMPLE_RATE} Hz)")
     return handle.samplerate, _soundfile_blocks(handle, label, block)
 
 
@@ -285,8 +290,9 @@ def _check_array(value: tuple, label: str) -> tuple[np.ndarray, int]:
                                           or np.issubdtype(samples.dtype, np.integer)):
         raise UsageError(f"{label}: expected samples of shape (frames,) or (frames, channels), "
                          f"got {samples.dtype} of shape {samples.shape}")
-    if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate <= 0:
-        raise UsageError(f"{label}: the sample rate must be a positive whole number, not {rate!r}")
+    if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate < MIN_SAMPLE_RATE:
+        raise UsageError(f"{label}: the sample rate must be a whole number of at least {MIN_SAMPLE_RATE} Hz, "
+                         f"not {rate!r}")
     if samples.ndim == 2 and samples.shape[0] <= 8 < samples.shape[1]:
         samples = samples.T
     return samples, int(rate)

@@ -128,6 +128,70 @@ csvInput.addEventListener("change", async () => {
   analyze(texts);
 });
 
+// Speech: a recording's emotion and its timeline, from POST /v1/speech
+const audioInput = document.getElementById("audio-input");
+const speechStatus = document.getElementById("speech-status");
+
+function setSpeechStatus(message, isError = false) {
+  speechStatus.textContent = message;
+  speechStatus.className = isError ? "error" : "";
+}
+
+function seconds(value) {
+  return `${value.toFixed(1)} s`;
+}
+
+function timeline(segments) {
+  const box = el("div", { class: "bars timeline" }, el("h3", {}, "Timeline"));
+  for (const segment of segments) {
+    const fill = el("div", { class: "fill" });
+    fill.style.width = `${Math.round(Math.min(segment.top_score, 1) * 100)}%`;
+    box.append(el("div", { class: "bar segment", "data-label": segment.top_label },
+      el("span", { class: "label" }, `${segment.start.toFixed(1)}–${segment.end.toFixed(1)} s`),
+      el("div", { class: "track", title: `${segment.top_label} ${segment.top_score.toFixed(2)}` }, fill),
+      el("span", { class: "value" }, `${segment.top_label} ${segment.top_score.toFixed(2)}`)));
+  }
+  return box;
+}
+
+function renderSpeech(result) {
+  resultsEl.replaceChildren();
+  const card = el("article", { class: "result speech" });
+  card.append(el("h2", {}, `${result.source || "Recording"} · ${seconds(result.duration)}`));
+  const predicted = el("div", { class: "predicted" });
+  for (const label of result.labels) predicted.append(el("span", { class: "emotion" }, label));
+  card.append(predicted);
+  if (result.empty) {
+    card.append(el("p", { class: "empty" }, "No speech found in this recording."));
+  } else {
+    card.append(el("div", { class: "columns" }, bars("Emotions", result.scores, result.labels, 9),
+      timeline(result.segments)));
+  }
+  resultsEl.append(card);
+}
+
+audioInput.addEventListener("change", async () => {
+  const file = audioInput.files[0];
+  if (!file) return;
+  const body = new FormData();
+  body.append("file", file, file.name);
+  audioInput.disabled = true;
+  setSpeechStatus("Listening…");
+  try {
+    const response = await fetch("/v1/speech", { method: "POST", body });
+    const payload = await response.json();
+    if (!response.ok) throw new Error(payload.error ? payload.error.message : response.statusText);
+    renderSpeech(payload);
+    const count = payload.segments.length;
+    setSpeechStatus(`${seconds(payload.duration)} analysed, ${count} segment${count === 1 ? "" : "s"} of speech`);
+  } catch (error) {
+    setSpeechStatus(`Error: ${error.message}`, true);
+  } finally {
+    audioInput.disabled = false;
+    audioInput.value = "";
+  }
+});
+
 fetch("/healthz").then((r) => r.json()).then((info) => {
   document.getElementById("model-name").textContent = `Model: ${info.model}.`;
 }).catch(() => {});

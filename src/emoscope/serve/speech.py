@@ -1,0 +1,220 @@
+"""``POST /v1/speech``: emotion in the voice of an uploaded recording.
+
+The upload is a multipart/form-data body with one file field, ``file``.  Its bytes are counted
+while they arrive (at most ``max_audio_bytes`` for the file; the body as a whole may carry
+:data:`FORM_OVERHEAD` more for the form's boundaries and headers), so a large body is refused
+without being kept; the file part is spooled to a temporary file past 1 MB, as Starlette does.
+Decoding, resampling and the model run in a worker thread.  The speech model is loaded on the first
+speech request, so a server used for text only never loads it (it takes about 0.4 s).
+
+Status codes: 413 ``audio_too_large`` / ``audio_too_long``; 415 ``unsupported_media_type`` (the
+body is not multipart/form-data, or the file is in a format nothing on the server decodes: not
+libsndfile, and no ffmpeg on the PATH); 422 ``input_decode_error`` (an empty, damaged or not-audio
+file), ``invalid_request`` (no ``file`` field), ``malformed_multipart``; 501 ``speech_unavailable``
+(the audio extra, python-multipart or the speech model is missing on the server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING, Optional
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import MissingExtraError, ModelLoadError, UnsupportedFormatError
+from .errors import APIError
+
+if TYPE_CHECKING:
+    from ..speech.model import SpeechEmotionModel
+
+# what the route answers, for its documented responses (input_decode_error is the class's name)
+SPEECH_ERROR_CODES = ("audio_too_large", "audio_too_long", "unsupported_media_type", "invalid_request",
+                      "malformed_multipart", "speech_unavailable")
+FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and a few small fields beside the file
+MAX_NAME = 120  # characters of an upload's file name kept for messages and "source"
+
+
+class SpeechSegmentOut(BaseModel):
+    """One stretch of speech in the recording."""
+
+    start: float = Field(..., description="Seconds from the start of the recording.")
+    end: float = Field(..., description="Seconds from the start of the recording.")
+    labels: list[str] = Field(..., description="The segment's emotion (one label).")
+    top_label: str
+    top_score: float
+    scores: dict[str, float] = Field(..., description="A probability per label.")
+
+
+class SpeechResponse(BaseModel):
+    """The speech model's result for one recording (the schema of ``emoscope speech``'s JSON)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "model": "speech-whisper-tiny", "source": "angry.ogg", "duration": 3.971, "labels": ["angry"],
+        "top_label": "angry", "top_score": 0.999652, "empty": False,
+        "segments": [{"start": 0.9, "end": 3.04, "labels": ["angry"], "top_label": "angry",
+                      "top_score": 0.999652, "scores": {"angry": 0.999652, "happy": 0.000187, "...": 0.0}}],
+        "scores": {"angry": 0.999652, "happy": 0.000187, "...": 0.0}}]})
+
+    model: str = Field(..., description="The speech model's name.")
+    source: Optional[str] = Field(None, description="The upload's file name.")
+    duration: float = Field(..., description="Seconds of audio in the recording.")
+    labels: list[str] = Field(..., description="The recording's emotion: the best of the duration-weighted "
+                                               "mean of its segments' probabilities (neutral when empty).")
+    top_label: str
+    top_score: float
+    empty: bool = Field(..., description="No speech was found (silence, or no samples).")
+    segments: list[SpeechSegmentOut] = Field(..., description="The timeline: one entry per stretch of speech.")
+    scores: dict[str, float]
+
+
+# the multipart body, for the OpenAPI document (the route reads the stream itself)
+SPEECH_UPLOAD_SCHEMA = {
+    "title": "SpeechUpload", "type": "object", "required": ["file"],
+    "description": "multipart/form-data with one file field; curl -F file=@clip.wav",
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "The recording: WAV, FLAC, Ogg (Vorbis, Opus), MP3, AIFF, and "
+                                           "anything ffmpeg decodes when the server has it. The part's "
+                                           "content type is not used: the bytes are."}},
+}
+
+
+def upload_name(filename: Optional[str]) -> str:
+    """The upload's file name fit for messages and a temporary file's suffix: its last path
+    component, control characters dropped, at most :data:`MAX_NAME` characters and a suffix of at
+    most 10 (a longer "suffix" is no format's)."""
+    name = re.split(r"[/\\]", filename or "")[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem and 0 < len(suffix) <= 10 and suffix.isalnum():
+        return stem[:MAX_NAME - len(suffix) - 1] + "." + suffix
+    return name.replace(".", "_")[:MAX_NAME] or "upload"
+
+
+class SpeechService:
+    """The lazily loaded speech model and the work of one upload."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.model: Optional["SpeechEmotionModel"] = None
+        self.recordings = 0
+        self._lock = asyncio.Lock()
+
+    async def get_model(self) -> "SpeechEmotionModel":
+        if self.model is None:
+            async with self._lock:
+                if self.model is None:
+                    self.model = await asyncio.to_thread(self._load)
+        return self.model
+
+    def _load(self) -> "SpeechEmotionModel":
+        missing = _missing_packages()
+        if missing:
+            raise APIError(501, "speech_unavailable",
+                           f"this server cannot analyse speech: {' and '.join(missing)} "
+                           f"{'is' if len(missing) == 1 else 'are'} not installed; "
+                           f"pip install {' '.join(missing)} (the audio extra), then restart the server",
+                           missing=missing)
+        from ..speech.model import SpeechEmotionModel
+
+        try:
+            return SpeechEmotionModel.load(self.settings.speech_model, num_threads=self.settings.num_threads)
+        except ModelLoadError as exc:
+            raise APIError(501, "speech_unavailable",
+                           f"this server cannot analyse speech: no speech model ({exc})") from None
+
+    async def analyse(self, request: Request) -> dict:
+        model = await self.get_model()  # 501 before reading the body when speech is unavailable
+        data, filename = await read_upload(request, self.settings.max_audio_bytes)
+        result = await asyncio.to_thread(self._predict, model, data, filename)
+        self.recordings += 1
+        return result
+
+    def _predict(self, model: "SpeechEmotionModel", data: bytes, filename: Optional[str]) -> dict:
+        from ..speech.audio import SAMPLE_RATE, AudioTooLongError, read_audio
+
+        limit = self.settings.max_audio_seconds
+        try:
+            samples = read_audio(data, max_seconds=limit, name=upload_name(filename))
+        except AudioTooLongError as exc:
+            raise APIError(413, "audio_too_long", f"{exc} (max_audio_seconds)",
+                           max_seconds=limit) from None
+        except UnsupportedFormatError as exc:
+            raise APIError(415, "unsupported_media_type", str(exc)) from None
+        except MissingExtraError as exc:  # soundfile went missing after the model loaded
+            raise APIError(501, "speech_unavailable", str(exc)) from None
+        result = model.predict((samples, SAMPLE_RATE)).to_dict()
+        result["source"] = filename or None
+        return {"model": model.name, **result}
+
+
+def _missing_packages() -> list[str]:
+    """The pip names of what /v1/speech needs and this Python lacks."""
+    missing = []
+    try:
+        import soundfile  # noqa: F401
+    except (ImportError, OSError):  # OSError: the package is there, libsndfile is not
+        missing.append("soundfile")
+    from starlette import formparsers
+
+    if formparsers.multipart is None:
+        missing.append("python-multipart")
+    return missing
+
+
+async def read_upload(request: Request, max_bytes: int) -> tuple[bytes, Optional[str]]:
+    """The ``file`` field of a multipart body: its bytes and file name.  The body is refused with
+    413 as soon as it is longer than ``max_bytes`` plus :data:`FORM_OVERHEAD`, declared or counted
+    while it arrives, and the file itself when it is longer than ``max_bytes``."""
+    from starlette.formparsers import MultiPartException, MultiPartParser
+    from starlette.requests import ClientDisconnect
+
+    content_type = request.headers.get("content-type") or ""
+    if content_type.split(";")[0].strip().lower() != "multipart/form-data":
+        got = f"content-type {content_type}" if content_type else "no content-type"
+        raise APIError(415, "unsupported_media_type",
+                       f"send the recording as multipart/form-data with a file field 'file' (got {got}); "
+                       "e.g. curl -F file=@clip.wav")
+    too_large = APIError(413, "audio_too_large", f"the upload is larger than {max_bytes} bytes (max_audio_bytes)",
+                         max_bytes=max_bytes)
+    limit = max_bytes + FORM_OVERHEAD
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise too_large
+
+    async def counted():
+        total = 0
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                raise too_large
+            yield chunk
+
+    parser = MultiPartParser(request.headers, counted(), max_files=1, max_fields=16, max_part_size=FORM_OVERHEAD)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise APIError(422, "malformed_multipart", f"the body is not well-formed multipart/form-data: {exc}") from None
+    except ClientDisconnect:
+        raise APIError(499, "client_closed_request", "the client went away while sending the upload") from None
+    try:
+        uploads = form.getlist("file")
+        if not uploads:
+            fields = ", ".join(sorted({repr(k) for k in form.keys()})) or "none"
+            raise APIError(422, "invalid_request", f"the form has no field 'file' (fields: {fields}); "
+                           "e.g. curl -F file=@clip.wav",
+                           details=[{"loc": ["body", "file"], "msg": "Field required", "type": "missing"}])
+        upload = uploads[0]
+        if isinstance(upload, str):
+            raise APIError(422, "invalid_request", "the field 'file' must be a file upload "
+                           "(curl -F file=@clip.wav, with the @)",
+                           details=[{"loc": ["body", "file"], "msg": "Expected a file", "type": "value_error"}])
+        if upload.size is not None and upload.size > max_bytes:
+            raise too_large
+        data = await upload.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise too_large
+        return data, upload.filename
+    finally:
+        await form.close()
