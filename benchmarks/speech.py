@@ -82,10 +82,10 @@ def baseline_seconds(path: Path, seconds: float, threads: int) -> float:
     import ctranslate2
     from faster_whisper.feature_extractor import FeatureExtractor
 
-    from emoscope.speech.audio import read_audio, speech_spans
+    from emoscope.speech.audio import speech_spans, stream_audio
     from emoscope.speech.transcribe import whisper_model_dir
 
-    samples = read_audio(path)[: int(seconds * 16_000)]
+    samples = next(stream_audio(path, block_seconds=seconds))  # the first block only, not the hour
     spans = list(speech_spans([samples]))
     encoder = ctranslate2.models.Whisper(str(whisper_model_dir()), compute_type="int8", intra_threads=threads)
     extractor = FeatureExtractor(feature_size=80)

@@ -53,6 +53,8 @@ def test_bad_audio_files_get_one_line_and_their_exit_code(cli, clips, tmp_path):
     empty.write_bytes(b"")
     assert_clean_error(cli("speech", empty), 6, "empty.wav", "empty")
     assert_clean_error(cli("speech", tmp_path / "missing.flac"), 3, "missing.flac")
+    assert_clean_error(cli("speech", "--output", tmp_path / "timeline.txt", clips[0]), 4, "timeline.txt")
+    assert not (tmp_path / "timeline.txt").exists()
     flac = needs(SPEECH / "emodb" / "03a01Fa.flac").read_bytes()
     truncated = tmp_path / "cut.flac"
     truncated.write_bytes(flac[: len(flac) // 2])

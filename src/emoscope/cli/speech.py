@@ -9,7 +9,6 @@ from typing import Optional
 
 import typer
 
-from ..errors import UsageError
 from .app import JsonOption, ModelOption, ThreadsOption, app, console, require_extra
 
 AUDIO_MODULES = ("soundfile",)
@@ -50,7 +49,7 @@ def _show(results) -> None:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("start", "end", "voice", "score"):
             table.add_column(column, justify="right" if column != "voice" else "left")
-        transcribed = any(getattr(s, "text", None) is not None for s in result.segments)
+        transcribed = any(s.text is not None for s in result.segments)
         if transcribed:
             table.add_column("said")
             table.add_column("text emotion")
@@ -67,6 +66,7 @@ def _show(results) -> None:
 def speech_command(
     files: list[Path] = typer.Argument(..., help="Audio files: WAV, FLAC, Ogg/Opus, MP3 (others through ffmpeg)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the timeline (a row per speech segment): .csv, .jsonl or .parquet."),
+    output_format: Optional[str] = typer.Option(None, help="Override the output format: csv, jsonl, parquet."),
     as_json: bool = JsonOption,
     transcribe: bool = typer.Option(False, "--transcribe", help="Add what was said (offline Whisper tiny.en; the transcribe extra) and its text emotions to each segment."),
     model: Optional[str] = ModelOption,
@@ -75,11 +75,13 @@ def speech_command(
     """The emotion in the voice of each file and of each speech segment (at most 10 s) in it."""
     require_extra("reading audio", "audio", AUDIO_MODULES)
     from ..io.atomic import check_output_path
+    from ..io.tables import OUTPUT_FORMATS, detect_format
     from ..speech import SpeechEmotionModel
     from ..speech.audio import audio_duration
 
-    if output is not None:
+    if output is not None:  # before any work: a folder, an unwritable place or a format the writer lacks
         check_output_path(output)
+        detect_format(str(output), output_format, OUTPUT_FORMATS, "output")
     missing = [f for f in files if not f.exists()]
     if missing:
         from ..errors import InputNotFoundError
@@ -105,9 +107,7 @@ def speech_command(
     if output is not None:
         from ..io.tables import write_table
 
-        if str(output).endswith((".txt", ".tsv")):
-            raise UsageError(f"{output}: the timeline is written as .csv, .jsonl or .parquet")
-        write_table(timeline_frame(results, loaded.labels), str(output))
+        write_table(timeline_frame(results, loaded.labels), str(output), output_format)
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
     elif output is None:

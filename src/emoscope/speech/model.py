@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 import numpy as np
 
 from ..errors import ModelLoadError
-from ..persistence import ModelFiles, Task, copy_model, read_config, read_model, resolve_model_dir
+from ..persistence import ModelConfig, ModelFiles, Task, copy_model, read_config, read_model, resolve_model_dir
 from .audio import SAMPLE_RATE, AudioSource, speech_spans, stream_audio
 from .results import NEUTRAL, SpeechResult, SpeechSegment
 
@@ -22,6 +22,12 @@ def _is_one_source(source) -> bool:
         isinstance(source, tuple) and len(source) == 2 and isinstance(source[0], np.ndarray))
 
 
+def _require_speech_task(directory: Path, config: ModelConfig) -> None:
+    if config.task != Task.AUDIO_CLASSIFICATION:
+        raise ModelLoadError(f"{directory}: a {config.task.value} model, not a speech model "
+                             f"(emoscope.EmotionModel reads text models)")
+
+
 class SpeechEmotionModel:
     """Emotion in the voice: one label per stretch of speech (at most ``segment_seconds`` long),
     and for a whole recording the duration-weighted mean of its segments' probabilities.
@@ -32,9 +38,7 @@ class SpeechEmotionModel:
     """
 
     def __init__(self, files: ModelFiles, session):
-        if files.config.task != Task.AUDIO_CLASSIFICATION:
-            raise ModelLoadError(f"{files.directory}: a {files.config.task.value} model, not a speech model "
-                                 f"(emoscope.EmotionModel reads text models)")
+        _require_speech_task(files.directory, files.config)
         self.files = files
         self.directory = files.directory
         self.config = files.config
@@ -50,13 +54,10 @@ class SpeechEmotionModel:
         import onnxruntime as ort
 
         directory = resolve_model_dir(path, DEFAULT_MODEL)
-        config = read_config(directory)
-        if config.task != Task.AUDIO_CLASSIFICATION:
-            raise ModelLoadError(f"{directory}: a {config.task.value} model, not a speech model "
-                                 f"(emoscope.EmotionModel reads text models)")
+        _require_speech_task(directory, read_config(directory))  # before anything else is read
         files = read_model(directory)
         if not files.graph.is_file():
-            raise ModelLoadError(f"{directory}: no {config.onnx_file}")
+            raise ModelLoadError(f"{directory}: no {files.config.onnx_file}")
         options = ort.SessionOptions()
         if num_threads:
             options.intra_op_num_threads = options.inter_op_num_threads = int(num_threads)

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import warnings
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 log = logging.getLogger(__name__)
 LAYERS_OUTPUT = "layers"  # every hidden state mean-pooled and concatenated
@@ -58,13 +58,14 @@ def _quiet_root_logger():
         root.setLevel(level)
 
 
-def quantize_onnx(source: Path, target: Path) -> Path:
-    """Dynamic int8 quantization of weights (activations quantized on the fly)."""
+def quantize_onnx(source: Path, target: Path, op_types: Optional[list[str]] = None) -> Path:
+    """Dynamic int8 quantization of weights (activations quantized on the fly); ``op_types``
+    limits it to those operators (default: every one onnxruntime can quantize)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with _quiet_root_logger():
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8,
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, op_types_to_quantize=op_types,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     return target
 

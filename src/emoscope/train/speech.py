@@ -26,7 +26,7 @@ from ..evaluate.speech import classification_payload, evaluate_speech_model, res
 from ..persistence import ModelConfig, Task, write_model
 from ..speech.model import SpeechEmotionModel
 from .arguments import SpeechArguments
-from .export import _quiet_root_logger
+from .export import quantize_onnx
 
 MODEL_NAME = "speech-whisper-tiny"
 POOLED = "pooled"
@@ -58,12 +58,7 @@ def export_pooled_encoder(path: Path, layers: int, quantize: bool) -> Path:
                           dynamo=False, do_constant_folding=True)
     if not quantize:
         return path
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with _quiet_root_logger():  # the encoder's weight matrices only: the STFT and mel stay fp32
-        quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    quantize_onnx(fp32, path, op_types=["MatMul"])  # the encoder's weight matrices only: the STFT and mel stay fp32
     fp32.unlink()
     return path
 

@@ -146,10 +146,3 @@ def build_encoder(layers: int | None = None):
 
     return Encoder().eval()
 
-
-def reference_log_mel(samples: np.ndarray) -> np.ndarray:
-    """faster-whisper's own log-mel of ``samples`` (unpadded), to check the graph's front end."""
-    from faster_whisper.feature_extractor import FeatureExtractor
-
-    extractor = FeatureExtractor(feature_size=N_MELS)
-    return extractor(samples, padding=0)
