@@ -4,7 +4,8 @@ This is the only module that reads or writes a model directory's files, whatever
 the model and whatever kind it is::
 
     config.json                 ModelConfig: task, graph and tokenizer files, windows, heads
-                                (audio models: sample rate and segment length instead)
+                                (audio models: sample rate and segment length instead;
+                                image models: the side of a face crop)
     labels.json                 the model's labels (or regression targets), in output order
     thresholds.json             {label: threshold} for sigmoid tasks
     language_thresholds.json    {language: {label: threshold}} (optional)
@@ -56,11 +57,12 @@ class Task(str, Enum):
     SENTENCE_EMBEDDING = "sentence-embedding"  # unit vectors, for zero-shot labels
     ZERO_SHOT = "zero-shot"  # label descriptions scored against a sentence encoder
     AUDIO_CLASSIFICATION = "audio-classification"  # one label per speech segment, from 16 kHz samples
+    IMAGE_CLASSIFICATION = "image-classification"  # one label per face crop, from greyscale pixels
 
     @property
     def text(self) -> bool:
         """The graph reads word pieces (a tokenizer, windows over long texts)."""
-        return self not in (Task.AUDIO_CLASSIFICATION,)
+        return self not in (Task.AUDIO_CLASSIFICATION, Task.IMAGE_CLASSIFICATION)
 
     @property
     def sigmoid(self) -> bool:
@@ -129,13 +131,16 @@ class ModelConfig:
     # ``segment_seconds`` long (emoscope.speech.audio cuts recordings into such segments)
     sample_rate: Optional[int] = None
     segment_seconds: Optional[float] = None
+    # image models: the graph reads greyscale crops of image_size x image_size pixels in [0, 1]
+    image_size: Optional[int] = None
     heads: dict[str, HeadSpec] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
     format_version: int = FORMAT_VERSION
 
     _ORDER = ("format_version", "task", "name", "onnx_file", "tokenizer_file", "max_tokens", "stride",
               "batch_size", "long_texts", "lexical", "encoder_weight", "at_least_one_label",
-              "context_turns", "normalize_emoji", "quantized", "base_model", "sample_rate", "segment_seconds")
+              "context_turns", "normalize_emoji", "quantized", "base_model", "sample_rate", "segment_seconds",
+              "image_size")
 
     @classmethod
     def from_dict(cls, data: dict, source: str = CONFIG_FILE) -> "ModelConfig":

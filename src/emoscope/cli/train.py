@@ -11,7 +11,7 @@ import typer
 
 from ..errors import UsageError
 from ..train.arguments import (AccurateArguments, CustomArguments, DistillArguments, FastArguments, FrozenArguments,
-                               GoEmotionsArguments, MeldArguments, MultilingualArguments, SpeechArguments, TrainingArguments,
+                               GoEmotionsArguments, MeldArguments, MultilingualArguments, FaceArguments, SpeechArguments, TrainingArguments,
                                default_of)
 from .app import column_list, command_line, console, progress, recipe, train_app
 
@@ -300,6 +300,30 @@ def train_speech_command(
                                 num_threads=threads, quantize=None if weights == "auto" else weights == "int8")
     card = speech.train_speech(data, out, arguments, progress=_clip_progress(), command=command_line())
     typer.echo(json.dumps({k: {m: v.get(m) for m in ("uar", "accuracy")} for k, v in card.metrics.items()}, indent=2))
+
+
+@train_app.command("faces")
+def train_faces_command(
+    data: Path = typer.Option(..., help="The FER+ folder ({train,valid,test}.npz as in ../shared/datasets/faces/ferplus)."),
+    out: Path = typer.Option(..., help="Model directory to write (the shipped one: src/emoscope/models/face-ferplus); an interrupted run in it resumes."),
+    epochs: int = typer.Option(default_of(FaceArguments, "epochs"), help="Training epochs (the one with the best valid accuracy is kept)."),
+    flip: str = typer.Option("auto", help="Average each face with its mirror image: on, off, or auto (chosen on valid)."),
+    max_train_images: Optional[int] = typer.Option(None, help=f"Train on the first N images {SMOKE}."),
+    threads: Optional[int] = ThreadsOption,
+    seed: int = SeedOption,
+) -> None:
+    """The facial expression model: a compact CNN trained from scratch on FER+ train with the
+    annotators' votes as soft targets (epoch and mirroring chosen on valid, test scored once)."""
+    faces = recipe("faces")
+    if flip not in ("auto", "on", "off"):
+        raise UsageError(f"--flip must be auto, on or off, not {flip!r}")
+    if epochs < 1:
+        raise UsageError(f"--epochs must be at least 1, not {epochs}")
+    arguments = FaceArguments(epochs=epochs, flip=None if flip == "auto" else flip == "on",
+                              max_train_images=max_train_images, num_threads=threads, seed=seed)
+    card = faces.train_faces(data, out, arguments, log=progress, command=command_line())
+    typer.echo(json.dumps({k: {m: v.get(m) for m in ("accuracy", "macro_f1")} for k, v in card.metrics.items()},
+                          indent=2))
 
 
 def _clip_progress():

@@ -19,6 +19,7 @@ from .dimensions import describe_head, evaluate_head
 from .labels import (EvaluationReport, describe_goemotions, describe_labelled, evaluate_labelled,
                      evaluate_model, evaluate_predictions, evaluate_scores, goemotions_payload,
                      labelled_metrics)
+from .faces import describe_faces, evaluate_face_model, ferplus_payload
 from .speech import describe_speech, evaluate_speech_model
 from .languages import describe_track_a, evaluate_track_a, language_macro_f1
 from .zeroshot import describe_zero_shot, evaluate_zero_shot_ekman
@@ -128,6 +129,12 @@ def _speech(corpus: str):
     return run
 
 
+def _ferplus(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:
+    from ..faces.model import FaceEmotionModel
+
+    return ferplus_payload(FaceEmotionModel.load(model, num_threads=options.num_threads), data, split)
+
+
 _SPEECH_HELP = ("{name}: UAR, accuracy, per-class F1 and confusion matrix of the speech model on the held-out "
                 "speakers ({speakers}; --split train for the others), over {name}'s own emotions (the speech "
                 "folder or its {folder}/ folder)")
@@ -159,6 +166,9 @@ EVALUATIONS: dict[str, Evaluation] = {e.name: e for e in (
                "test", _speech("emodb"), describe_speech),
     Evaluation("tess", _SPEECH_HELP.format(name="TESS", speakers="the younger speaker, YAF", folder="tess"), "test",
                _speech("tess"), describe_speech),
+    Evaluation("ferplus", "FER+: accuracy (majority vote), per-class F1 and confusion matrix of the face model "
+               "(the ferplus folder with {train,valid,test}.npz; --split dev is FER+ valid)", "test",
+               _ferplus, describe_faces),
 )}
 
 
@@ -183,4 +193,5 @@ def describe(payload: dict) -> list[CardSection]:
 __all__ = ["EVALUATIONS", "Evaluation", "EvaluationOptions", "evaluate_dataset", "describe",
            "EvaluationReport", "ContextEvaluation", "evaluate_predictions", "evaluate_scores", "evaluate_model",
            "evaluate_labelled", "labelled_metrics", "goemotions_payload", "evaluate_head", "evaluate_context_model",
-           "evaluate_track_a", "language_macro_f1", "evaluate_zero_shot_ekman", "evaluate_speech_model"]
+           "evaluate_track_a", "language_macro_f1", "evaluate_zero_shot_ekman", "evaluate_speech_model",
+           "evaluate_face_model"]

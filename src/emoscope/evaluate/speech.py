@@ -55,15 +55,20 @@ def evaluate_speech_model(model, clips, corpus: str, classes: Sequence[str],
             **classification_payload([clip.label for clip in clips], predicted, classes)}
 
 
-def describe_speech(payload: dict) -> list[CardSection]:
-    lines = [f"**UAR {payload['uar']:.4f}**, accuracy {payload['accuracy']:.4f}, macro-F1 {payload['macro_f1']:.4f} "
-             f"on {payload['n']} clips of speakers {', '.join(payload['speakers'])} "
-             f"(over the corpus's {len(payload['classes'])} emotions)"]
+def classification_tables(payload: dict) -> list[CardTable]:
+    """Per-class recall, precision and F1, and the confusion matrix, of a classification payload."""
     per_class = CardTable(["label", "recall", "precision", "F1", "support"],
                           [[r["label"], round(r["recall"], 3), round(r["precision"], 3), round(r["f1"], 3),
                             r["support"]] for r in payload["per_class"]])
     confusion = CardTable(["gold \\ predicted", *payload["classes"]],
                           [[label, *row] for label, row in zip(payload["classes"], payload["confusion"])],
                           "confusion matrix")
+    return [per_class, confusion]
+
+
+def describe_speech(payload: dict) -> list[CardSection]:
+    lines = [f"**UAR {payload['uar']:.4f}**, accuracy {payload['accuracy']:.4f}, macro-F1 {payload['macro_f1']:.4f} "
+             f"on {payload['n']} clips of speakers {', '.join(payload['speakers'])} "
+             f"(over the corpus's {len(payload['classes'])} emotions)"]
     return [CardSection(f"{payload['dataset']} {payload['split']} ({payload['n']} clips)", lines,
-                        [per_class, confusion])]
+                        classification_tables(payload))]

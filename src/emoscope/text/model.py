@@ -70,7 +70,8 @@ def combine_windows(probs: np.ndarray, owners: np.ndarray, n_texts: int,
 
 _KIND_OF_TASK = {Task.SENTENCE_EMBEDDING: "emoscope.text.zeroshot.SentenceEncoder",
                  Task.ZERO_SHOT: "emoscope.ZeroShotClassifier",
-                 Task.AUDIO_CLASSIFICATION: "emoscope.SpeechEmotionModel"}
+                 Task.AUDIO_CLASSIFICATION: "emoscope.SpeechEmotionModel",
+                 Task.IMAGE_CLASSIFICATION: "emoscope.FaceEmotionModel"}
 
 
 def _require_label_task(directory: Path, config: ModelConfig) -> None:

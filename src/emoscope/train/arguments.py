@@ -183,3 +183,18 @@ class SpeechArguments(TrainingArguments):
     corpora: Sequence[str] = ("ravdess", "tess", "emodb")
     max_train_clips: Optional[int] = None  # smoke tests: every Nth clip so that about N remain
     max_eval_clips: Optional[int] = None  # smoke tests: about N held-out clips per corpus for the card
+
+
+@dataclass
+class FaceArguments(TrainingArguments):
+    """``emoscope train faces``: a compact CNN trained from scratch on FER+ train with the votes as
+    soft targets (the epoch kept by valid accuracy)."""
+
+    epochs: int = 24
+    batch_size: int = 128
+    learning_rate: float = 0.1  # the one-cycle schedule's peak (SGD, Nesterov momentum 0.9)
+    weight_decay: float = 5e-4
+    widths: Sequence[int] = (16, 32, 96, 192)  # channels of the four stages
+    flip: Optional[bool] = None  # average with the mirrored face in the graph; None: chosen on valid
+    flip_tolerance: float = 0.002  # mirroring (twice the compute) is kept only when this much better on valid
+    max_train_images: Optional[int] = None  # smoke tests: the first N training images
