@@ -63,7 +63,7 @@ def server(model_args):
 
 @pytest.fixture(scope="module")
 def small_server(model_args):
-    s = Server("--max-image-bytes", "20000", *model_args)
+    s = Server("--max-image-bytes", "200000", "--max-image-pixels", "1000000", *model_args)
     yield s
     log = s.stop()
     assert "Traceback" not in log, log
@@ -119,16 +119,20 @@ def test_a_photo_with_a_face_gets_its_box(server, photo, labels, ext):
     assert health["face_model"] == "face-ferplus" and health["images_analysed"] >= 1
 
 
-def test_a_large_photo_is_answered_in_its_own_pixels(server, photo):
-    """A photo scaled x6 (3840x2880, 11 Mpx): the reader may decode it reduced, the box comes back
-    in the upload's pixels."""
-    big = cv2.resize(photo, (FRAME[1] * 6, FRAME[0] * 6), interpolation=cv2.INTER_LINEAR)
-    response = upload(server, encode(big, ".jpg"), name="big.jpg", content_type="image/jpeg")
+def test_a_jpeg_over_max_image_pixels_is_decoded_reduced_and_answered_in_its_own_pixels(small_server, photo):
+    """The photo scaled x3 (1920x1440, 2.8 MP) on a server that decodes at most 1 MP: the JPEG is
+    decoded halved, its size and box come back in the upload's pixels; as a PNG it is refused."""
+    big = cv2.resize(photo, (FRAME[1] * 3, FRAME[0] * 3), interpolation=cv2.INTER_LINEAR)
+    response = upload(small_server, encode(big, ".jpg"), name="big.jpg", content_type="image/jpeg")
     assert response.status_code == 200, response.text
     result = response.json()
-    assert (result["height"], result["width"]) == (FRAME[0] * 6, FRAME[1] * 6)
-    spot = tuple(v * 6 for v in SPOT)
+    assert (result["height"], result["width"]) == (FRAME[0] * 3, FRAME[1] * 3)
+    spot = tuple(v * 3 for v in SPOT)
     assert max(overlap(spot, tuple(f["box"].values())) for f in result["faces"]) > 0.5, result["faces"]
+    response = upload(small_server, encode(big[:800, :1600]), name="big.png")  # 1.3 MP, 60 kB
+    assert_error(response, 413, "image_too_large")
+    error = response.json()["error"]
+    assert error["max_pixels"] == 1_000_000 and "1600x800" in error["message"], error
 
 
 def test_a_photo_without_faces_is_200_with_no_faces(server):
@@ -143,7 +147,7 @@ def test_a_photo_without_faces_is_200_with_no_faces(server):
     ("notes.png", b"These are my notes, not a photo.\n" * 20),
     ("empty.jpg", b""),
     ("half.png", None),  # the first half of a PNG file
-    ("noise.bin", bytes(range(256)) * 8),  # binary, no format's header
+    ("noise.png", bytes(range(256)) * 8),  # binary, no format's header, named as an image
 ])
 def test_uploads_that_are_not_images_are_422_input_decode_error(server, photo, name, content):
     if content is None:
@@ -151,6 +155,13 @@ def test_uploads_that_are_not_images_are_422_input_decode_error(server, photo, n
         content = whole[:len(whole) // 2]
     response = upload(server, content, name=name)
     assert_error(response, 422, "input_decode_error")
+    assert response.json()["error"]["message"].startswith(name + ":")
+
+
+def test_binary_in_no_format_and_not_named_as_an_image_is_415(server):
+    response = upload(server, bytes(range(256)) * 8, name="noise.bin", content_type="application/octet-stream")
+    assert_error(response, 415, "unsupported_media_type")
+    assert "JPEG" in response.json()["error"]["message"]
 
 
 def test_requests_that_are_not_an_upload(server):
@@ -171,7 +182,8 @@ def test_requests_that_are_not_an_upload(server):
 
 
 def test_limits_are_listed_and_documented(small_server):
-    assert httpx.get(small_server.url + "/v1/limits").json()["max_image_bytes"] == 20_000
+    limits = httpx.get(small_server.url + "/v1/limits").json()
+    assert limits["max_image_bytes"] == 200_000 and limits["max_image_pixels"] == 1_000_000
     spec = httpx.get(small_server.url + "/openapi.json").json()
     operation = spec["paths"]["/v1/face"]["post"]
     assert "multipart/form-data" in operation["requestBody"]["content"]
@@ -185,10 +197,11 @@ def test_limits_are_listed_and_documented(small_server):
 
 
 def test_an_upload_over_max_image_bytes_is_413(small_server):
-    noise = np.random.default_rng(0).integers(0, 256, (120, 120, 3), dtype=np.uint8)  # ~43 kB as PNG
+    noise = np.random.default_rng(0).integers(0, 256, (300, 300, 3), dtype=np.uint8)  # 270 kB as PNG
     response = upload(small_server, encode(noise))
     assert_error(response, 413, "image_too_large")
-    assert "20000" in response.json()["error"]["message"] and response.json()["error"]["max_bytes"] == 20000
+    error = response.json()["error"]
+    assert "200000 bytes (max_image_bytes)" in error["message"] and error["max_bytes"] == 200_000
 
     def chunks():  # no Content-Length: counted while it arrives, refused long before its 3 MB end
         yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.png"\r\n\r\n'
@@ -199,8 +212,8 @@ def test_an_upload_over_max_image_bytes_is_413(small_server):
                           headers={"content-type": "multipart/form-data; boundary=b"})
     assert_error(response, 413, "image_too_large")
     # the limit is the file's: exactly max_image_bytes is read (and found not to be an image), one more is not
-    assert_error(upload(small_server, b"x" * 20_000, name="at-limit.png"), 422, "input_decode_error")
-    assert_error(upload(small_server, b"x" * 20_001, name="over.png"), 413, "image_too_large")
+    assert_error(upload(small_server, b"x" * 200_000, name="at-limit.png"), 422, "input_decode_error")
+    assert_error(upload(small_server, b"x" * 200_001, name="over.png"), 413, "image_too_large")
 
 
 def png_claiming(width: int, height: int) -> bytes:
@@ -214,9 +227,11 @@ def png_claiming(width: int, height: int) -> bytes:
 
 
 def test_an_image_with_too_many_pixels_is_413_before_decoding(server):
-    response = upload(server, png_claiming(60_000, 60_000), name="bomb.png")  # 3.6 Gpx claimed in 100 bytes
+    response = upload(server, png_claiming(60_000, 60_000), name="bomb.png")  # 3.6 GP claimed in 100 bytes
     assert_error(response, 413, "image_too_large")
-    assert "pixels" in response.json()["error"]["message"]
+    error = response.json()["error"]
+    assert "60000x60000" in error["message"] and "max_image_pixels" in error["message"]
+    assert error["max_pixels"] == httpx.get(server.url + "/v1/limits").json()["max_image_pixels"]
 
 
 def test_without_opencv_faces_is_501_and_text_still_works(tmp_path, photo, model_args):
@@ -285,7 +300,7 @@ def test_web_page_uploads_a_photo_and_draws_its_boxes(server, photo, tmp_path):
     expected = upload(server, path.read_bytes(), name=path.name).json()
     driver = headless_chromium(tmp_path, offline=True)
     try:
-        driver.set_window_size(1100, 900)
+        driver.set_window_size(1100, 1400)
         driver.get(server.url + "/")
         image_input = driver.find_element(By.ID, "image-input")
         assert image_input.get_attribute("accept") == "image/*"

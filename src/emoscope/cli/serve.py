@@ -30,7 +30,8 @@ def serve(
     max_audio_bytes: int = typer.Option(20_000_000, min=1, help="Largest recording uploaded to /v1/speech, in bytes (413 beyond)."),
     max_audio_seconds: float = typer.Option(600.0, min=0.001, help="Longest recording uploaded to /v1/speech, in seconds (413 beyond)."),
     face_model: Optional[str] = typer.Option(None, help="Face model for /v1/face: a shipped name or a directory (default: face-ferplus, loaded on the first face request; needs the image extra, OpenCV)."),
-    max_image_bytes: int = typer.Option(10_000_000, min=1, help="Largest image uploaded to /v1/face, in bytes (413 beyond; a large image is decoded reduced, one with too many pixels refused)."),
+    max_image_bytes: int = typer.Option(10_000_000, min=1, help="Largest image uploaded to /v1/face, in bytes (413 beyond)."),
+    max_image_pixels: int = typer.Option(40_000_000, min=1, help="Most pixels of an image uploaded to /v1/face: a JPEG over it is decoded reduced (by 2, 4 or 8), any other image refused (413)."),
 ) -> None:
     """Serve the HTTP API (/v1/analyze, /v1/speech, /v1/face, /v1/labels, /healthz, /docs) and the web page at /.
 
@@ -48,7 +49,8 @@ def serve(
                              max_explain_runs=max_explain_runs, batching=batching, max_batch=max_batch,
                              max_wait_ms=max_wait_ms, model_batch_size=batch_size, speech_model=speech_model,
                              max_audio_bytes=max_audio_bytes, max_audio_seconds=max_audio_seconds,
-                             face_model=face_model, max_image_bytes=max_image_bytes)
+                             face_model=face_model, max_image_bytes=max_image_bytes,
+                             max_image_pixels=max_image_pixels)
     read_labels(resolve_model_dir(model, DEFAULT_MODEL))  # fail fast, before the server starts, on a bad --model
     if speech_model is not None:  # the default speech model is only looked for on the first speech request
         from ..errors import ModelLoadError

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ERROR_CLASSES, EmoscopeError
+from ..faces.image import MAX_PIXELS
 from ..persistence import Task
 from ..taxonomy import BUILTIN_ROLLUPS, default_rollups, load_rollup
 from ..text.model import EmotionModel
@@ -64,9 +65,11 @@ class ServeSettings:
     max_audio_bytes: int = 20_000_000
     max_audio_seconds: float = 600.0
     # faces (POST /v1/face): the model (None: the shipped face-ferplus), loaded on the first face
-    # request; the largest upload in bytes (the pixels are bounded by the image reader itself)
+    # request; the largest upload in bytes, and the most pixels decoded (a JPEG over it is decoded
+    # reduced, another image refused; 40 MP decode in about 120 MB)
     face_model: Optional[str] = None
     max_image_bytes: int = 10_000_000
+    max_image_pixels: int = MAX_PIXELS
 
 
 class BodySizeLimit:
@@ -275,8 +278,8 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
               openapi_extra={"requestBody": {"required": True, "content": {
                   "multipart/form-data": {"schema": {"$ref": "#/components/schemas/FaceUpload"}}}}},
               description="Send the image as multipart/form-data in a file field named file "
-                          "(curl -F file=@photo.jpg). At most max_image_bytes bytes (GET /v1/limits); a "
-                          "large image is decoded reduced, a larger one refused. Boxes are in the image's "
+                          "(curl -F file=@photo.jpg). At most max_image_bytes bytes and max_image_pixels pixels "
+                          "(GET /v1/limits): a JPEG over that is decoded reduced, another image refused. Boxes are in the image's "
                           "pixels; an image without faces answers faces: []. The face model is loaded on "
                           "the first request.")
     async def face(request: Request):

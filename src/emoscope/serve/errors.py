@@ -28,7 +28,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "audio_too_large": (413, "POST /v1/speech: the upload is larger than max_audio_bytes (refused while it arrives)."),
     "audio_too_long": (413, "POST /v1/speech: the recording is longer than max_audio_seconds."),
     "image_too_large": (413, ("POST /v1/face: the upload is larger than max_image_bytes (refused while it "
-                              "arrives), or the image has more pixels than the server decodes (max_pixels).")),
+                              "arrives), or an image over max_image_pixels that is no JPEG, which "
+                              "would be decoded reduced (max_bytes or max_pixels: the limit).")),
     "unsupported_media_type": (415, ("The body is not sent as JSON (send it with content-type "
                                      "application/json); for POST /v1/speech and POST /v1/face, not as "
                                      "multipart/form-data, or a file in a format the server cannot decode "

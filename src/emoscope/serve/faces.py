@@ -3,14 +3,16 @@
 The upload is read as speech's is (:func:`emoscope.serve.uploads.read_upload`: multipart/form-data,
 one file field ``file``, its bytes counted while they arrive, at most ``max_image_bytes``), so the
 two endpoints refuse the same things the same way.  The pixels are bounded by the image reader
-(:mod:`emoscope.faces.image`), which checks the header before decoding: a large image is decoded
-reduced and its boxes are given back in the original's pixels, a larger one is refused, so no
-upload can make the server allocate more than the reader's bound.  Decoding, detection and the
+(:mod:`emoscope.faces.image`, with ``max_image_pixels``), which reads the size from the header
+before decoding: a JPEG over the limit is decoded reduced (libjpeg scales while it decodes) and
+its boxes are given back in the original's pixels, any other image over it is refused, so no
+upload, whatever its header claims, makes the server decode a huge image.  Decoding, detection and the
 model run in a worker thread.  The face model is loaded on the first face request, so a server
 used for text only never loads it nor needs OpenCV.
 
 Status codes: 413 ``image_too_large`` (bytes or pixels; the message names the limit); 415
-``unsupported_media_type`` (not multipart/form-data, or an image format OpenCV does not read); 422
+``unsupported_media_type`` (not multipart/form-data, or a file that is no format the reader knows,
+under a name that does not say it is an image); 422
 ``input_decode_error`` (an empty, damaged, truncated or not-image file), ``invalid_request`` (no
 ``file`` field), ``malformed_multipart``; 501 ``faces_unavailable`` (OpenCV, python-multipart or
 the face model is missing on the server).
@@ -78,8 +80,8 @@ FACE_UPLOAD_SCHEMA = {
     "title": "FaceUpload", "type": "object", "required": ["file"],
     "description": "multipart/form-data with one file field; curl -F file=@photo.jpg",
     "properties": {"file": {"type": "string", "format": "binary",
-                            "description": "The image: JPEG, PNG, WebP, BMP, TIFF, and the other formats "
-                                           "OpenCV reads. The part's content type is not used: the bytes are."}},
+                            "description": "The image: JPEG, PNG, WebP, BMP, GIF or TIFF. The part's "
+                                           "content type is not used: the file's first bytes are."}},
 }
 
 
@@ -125,26 +127,22 @@ class FaceService:
     def _predict(self, model: "FaceEmotionModel", data: bytes, filename: Optional[str]) -> dict:
         from ..faces.image import ImageTooLargeError, read_image_scaled
 
+        limit = self.settings.max_image_pixels
         try:
-            image, factor = read_image_scaled(data, name=upload_name(filename))
+            image, factor = read_image_scaled(data, name=upload_name(filename), max_pixels=limit)
         except ImageTooLargeError as exc:
-            raise APIError(413, "image_too_large", str(exc), **_limit_of(exc)) from None
+            raise APIError(413, "image_too_large", f"{exc} (this server's max_image_pixels)",
+                           max_pixels=limit) from None
         except UnsupportedFormatError as exc:
             raise APIError(415, "unsupported_media_type", str(exc)) from None
         except MissingExtraError as exc:  # OpenCV went missing after the model loaded
             raise APIError(501, "faces_unavailable", str(exc)) from None
-        faces = model.predict(image)  # boxes in the pixels of the image as read, maybe reduced
-        if factor != 1:
+        faces = model.predict(image)  # boxes in the pixels of the image as decoded, maybe reduced
+        if factor != 1:  # back to the upload's pixels (a side may be one off: libjpeg rounds up)
             faces = [replace(face, box=tuple(int(round(v * factor)) for v in face.box)) for face in faces]
         height, width = (int(round(side * factor)) for side in image.shape[:2])
         return {"model": model.name, "source": filename or None, "width": width, "height": height,
                 "faces": [face.to_dict() for face in faces]}
-
-
-def _limit_of(exc: Exception) -> dict:
-    """The pixel limit a refused image broke, for the error body (when the reader says it)."""
-    limit = getattr(exc, "max_pixels", None)
-    return {"max_pixels": int(limit)} if limit is not None else {}
 
 
 def _missing_packages() -> list[str]:
