@@ -18,7 +18,7 @@ cv2 = pytest.importorskip("cv2")
 pytest.importorskip("python_multipart")
 
 FERPLUS_TEST = DATASETS / "faces" / "ferplus" / "test.npz"
-FACE = "fer0032227.png"  # FER+ test: nine of ten voters say happiness
+FACE = "fer0032231.png"  # FER+ test: nine of ten voters say happiness
 FRAME = (480, 640)  # the photo's height and width
 SPOT = (300, 140, 192, 192)  # where the face is pasted: x, y, width, height (the 48x48 crop x4)
 # TODO(lead): the untrained smoke model stands in until face-ferplus ships; remove SMOKE then
@@ -141,6 +141,20 @@ def test_a_photo_without_faces_is_200_with_no_faces(server):
     assert response.status_code == 200, response.text
     assert response.json() == {"model": "face-ferplus", "source": "wall.png", "width": 400, "height": 300,
                                "faces": []}
+
+
+@pytest.mark.parametrize("name,image", [
+    ("dot.png", np.zeros((1, 1), np.uint8)),
+    ("strip.png", np.full((2, 3000, 3), 90, np.uint8)),
+    ("alpha.png", np.full((60, 80, 4), 255, np.uint8)),
+    ("deep.png", np.full((60, 80), 40000, np.uint16)),
+    ("grey.jpg", np.full((60, 80), 30, np.uint8)),
+])
+def test_tiny_odd_and_unusual_images_have_no_faces(server, name, image):
+    response = upload(server, encode(image, name[-4:]), name=name)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["height"], result["width"]) == image.shape[:2] and result["faces"] == []
 
 
 @pytest.mark.parametrize("name,content", [
