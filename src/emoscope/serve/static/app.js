@@ -215,6 +215,9 @@ function renderFaces(result, file) {
   card.append(el("h2", {}, `${result.source || "Photo"} · ${result.width}×${result.height} · ${count} face${count === 1 ? "" : "s"}`));
   // boxes in percent of the image's size, so they follow the photo at whatever size it is shown
   const figure = el("div", { class: "photo" }, el("img", { src: shownImage, alt: result.source || "uploaded photo" }));
+  // sized from the answer, so the boxes keep their places even where the browser cannot show the format (TIFF)
+  figure.style.width = `min(100%, ${result.width}px)`;
+  figure.style.aspectRatio = `${result.width} / ${result.height}`;
   result.faces.forEach((face, i) => {
     const box = el("div", { class: "face-box", "data-label": face.top_label, title: `${face.top_label} ${face.top_score.toFixed(2)}` },
       el("span", {}, `${i + 1} ${face.top_label}`));
