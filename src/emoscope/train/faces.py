@@ -255,7 +255,9 @@ def train_faces(data: Path, out: Path, args: FaceArguments = FaceArguments(), *,
     for split in ("valid", "test"):  # what emoscope evaluate --dataset ferplus prints
         payload = ferplus_payload(model, data, "dev" if split == "valid" else split)
         card.add_metrics(payload, describe(payload))
-    card.training["seconds"] = round(time.time() - started, 1)
+    # a resumed run's own time is only its end: the epochs' times are the training's
+    card.training["seconds_epochs"] = round(sum(e["seconds"] for e in history["epochs"]), 1)
+    card.training["seconds_this_run"] = round(time.time() - started, 1)
     card.save(out)
     shutil.rmtree(work, ignore_errors=True)
     return card
