@@ -21,49 +21,38 @@ FERPLUS_TEST = DATASETS / "faces" / "ferplus" / "test.npz"
 FACE = "fer0032231.png"  # FER+ test: nine of ten voters say happiness
 FRAME = (480, 640)  # the photo's height and width
 SPOT = (300, 140, 192, 192)  # where the face is pasted: x, y, width, height (the 48x48 crop x4)
-# TODO(lead): the untrained smoke model stands in until face-ferplus ships; remove SMOKE then
-SMOKE = "/tmp/faces/smoke"
 
 
-def face_model_args() -> list[str]:
-    """The server's --face-model: none (the shipped face-ferplus) when it is in the package, else
-    the untrained smoke model (a working model directory; its scores mean nothing)."""
+def default_face_model():
     from emoscope.faces.model import DEFAULT_MODEL
     from emoscope.persistence import resolve_model_dir
 
-    try:
-        if (resolve_model_dir(None, DEFAULT_MODEL) / "model.onnx").is_file():
-            return []
-    except Exception:  # not shipped yet: resolve_model_dir refuses a missing directory
-        pass
-    if os.path.isfile(os.path.join(SMOKE, "model.onnx")):
-        return ["--face-model", SMOKE]
-    pytest.skip("no face model: neither the shipped face-ferplus nor " + SMOKE)
+    directory = resolve_model_dir(None, DEFAULT_MODEL)
+    if not (directory / "model.onnx").is_file():
+        pytest.skip(f"the shipped face model is not in {directory}")
+    return directory
 
 
 @pytest.fixture(scope="module")
-def model_args():
-    return face_model_args()
+def labels():
+    from emoscope.persistence import read_labels
+
+    return list(read_labels(default_face_model()))
 
 
 @pytest.fixture(scope="module")
-def labels(model_args):
-    from emoscope.faces.model import FaceEmotionModel
-
-    return FaceEmotionModel.load(model_args[1] if model_args else None).labels
-
-
-@pytest.fixture(scope="module")
-def server(model_args):
-    s = Server(*model_args)
+def server():
+    default_face_model()
+    s = Server()
     yield s
     log = s.stop()
     assert "Traceback" not in log, log
 
 
 @pytest.fixture(scope="module")
-def small_server(model_args):
-    s = Server("--max-image-bytes", "200000", "--max-image-pixels", "1000000", *model_args)
+def small_server():
+    default_face_model()
+    s = Server("--max-image-bytes", "200000", "--max-image-pixels", "1000000")
     yield s
     log = s.stop()
     assert "Traceback" not in log, log
@@ -111,6 +100,7 @@ def test_a_photo_with_a_face_gets_its_box(server, photo, labels, ext):
     best = max(result["faces"], key=lambda f: overlap(SPOT, tuple(f["box"].values())))
     assert list(best["box"]) == ["x", "y", "width", "height"]
     assert overlap(SPOT, tuple(best["box"].values())) > 0.5, (best["box"], SPOT)
+    assert best["top_label"] == "happiness" and best["top_score"] > 0.8, best  # the model reads it (0.996)
     for face in result["faces"]:
         assert face["labels"] == [face["top_label"]] and face["top_label"] in labels
         assert set(face["scores"]) == set(labels) and abs(sum(face["scores"].values()) - 1) < 1e-3
@@ -128,7 +118,8 @@ def test_a_jpeg_over_max_image_pixels_is_decoded_reduced_and_answered_in_its_own
     result = response.json()
     assert (result["height"], result["width"]) == (FRAME[0] * 3, FRAME[1] * 3)
     spot = tuple(v * 3 for v in SPOT)
-    assert max(overlap(spot, tuple(f["box"].values())) for f in result["faces"]) > 0.5, result["faces"]
+    best = max(result["faces"], key=lambda f: overlap(spot, tuple(f["box"].values())))
+    assert overlap(spot, tuple(best["box"].values())) > 0.5 and best["top_label"] == "happiness", result["faces"]
     response = upload(small_server, encode(big[:800, :1600]), name="big.png")  # 1.3 MP, 60 kB
     assert_error(response, 413, "image_too_large")
     error = response.json()["error"]
@@ -248,12 +239,12 @@ def test_an_image_with_too_many_pixels_is_413_before_decoding(server):
     assert error["max_pixels"] == httpx.get(server.url + "/v1/limits").json()["max_image_pixels"]
 
 
-def test_without_opencv_faces_is_501_and_text_still_works(tmp_path, photo, model_args):
+def test_without_opencv_faces_is_501_and_text_still_works(tmp_path, photo):
     blocker = tmp_path / "blocker"
     blocker.mkdir()
     (blocker / "cv2.py").write_text("raise ImportError('cv2 is blocked for this test')\n")
     path = os.pathsep.join([str(blocker), *sys.path])  # the server's own imports, cv2 blocked
-    s = Server(*model_args, env={"PYTHONPATH": path})
+    s = Server(env={"PYTHONPATH": path})
     try:
         response = upload(s, encode(photo))
         assert_error(response, 501, "faces_unavailable")
