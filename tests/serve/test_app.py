@@ -50,7 +50,8 @@ class Server:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
-        raise RuntimeError("server did not start")
+        self.proc.kill()  # not left running after the test gives up on it
+        raise RuntimeError("server did not start within 60 s:\n" + self.proc.communicate()[0].decode())
 
     def stop(self):
         if self.proc.poll() is None:

@@ -29,8 +29,14 @@ def serve(
     speech_model: Optional[str] = typer.Option(None, help="Speech model for /v1/speech: a shipped name or a directory (default: speech-whisper-tiny, loaded on the first speech request)."),
     max_audio_bytes: int = typer.Option(20_000_000, min=1, help="Largest recording uploaded to /v1/speech, in bytes (413 beyond)."),
     max_audio_seconds: float = typer.Option(600.0, min=0.001, help="Longest recording uploaded to /v1/speech, in seconds (413 beyond)."),
+    face_model: Optional[str] = typer.Option(None, help="Face model for /v1/face: a shipped name or a directory (default: face-ferplus, loaded on the first face request; needs the image extra, OpenCV)."),
+    max_image_bytes: int = typer.Option(10_000_000, min=1, help="Largest image uploaded to /v1/face, in bytes (413 beyond)."),
+    max_image_pixels: int = typer.Option(40_000_000, min=1, help="Most pixels of an image uploaded to /v1/face: a JPEG over it is decoded reduced (by 2, 4 or 8), any other image refused (413)."),
 ) -> None:
-    """Serve the HTTP API (/v1/analyze, /v1/speech, /v1/labels, /healthz, /docs) and the web page at /."""
+    """Serve the HTTP API (/v1/analyze, /v1/speech, /v1/face, /v1/labels, /healthz, /docs) and the web page at /.
+
+    The speech and face models are loaded on the first request that needs them (/v1/speech needs the
+    audio extra, /v1/face the image extra, OpenCV; without them those endpoints answer 501)."""
     require_extra("serving", "serve", ("fastapi", "uvicorn"))
     import uvicorn
 
@@ -42,7 +48,9 @@ def serve(
                              max_body_bytes=max_body_bytes, max_explain_words=max_explain_words,
                              max_explain_runs=max_explain_runs, batching=batching, max_batch=max_batch,
                              max_wait_ms=max_wait_ms, model_batch_size=batch_size, speech_model=speech_model,
-                             max_audio_bytes=max_audio_bytes, max_audio_seconds=max_audio_seconds)
+                             max_audio_bytes=max_audio_bytes, max_audio_seconds=max_audio_seconds,
+                             face_model=face_model, max_image_bytes=max_image_bytes,
+                             max_image_pixels=max_image_pixels)
     read_labels(resolve_model_dir(model, DEFAULT_MODEL))  # fail fast, before the server starts, on a bad --model
     if speech_model is not None:  # the default speech model is only looked for on the first speech request
         from ..errors import ModelLoadError
@@ -54,6 +62,8 @@ def serve(
         if read_config(directory).task != Task.AUDIO_CLASSIFICATION:
             raise ModelLoadError(f"{directory}: --speech-model takes a speech model, not a "
                                  f"{read_config(directory).task.value} model")
+    if face_model is not None:  # likewise: the default face model is looked for on the first face request
+        check_face_model(face_model)
     if workers > 1:
         import dataclasses
         import os
@@ -63,3 +73,17 @@ def serve(
                     workers=workers, timeout_graceful_shutdown=30)
     else:
         uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=30)
+
+
+def check_face_model(name: str) -> None:
+    """Fail before the server starts on a --face-model that is not a face model's directory
+    (without loading it: that needs onnxruntime's session, made on the first face request)."""
+    from ..errors import ModelLoadError
+    from ..faces.model import DEFAULT_MODEL as FACE_MODEL
+    from ..persistence import Task, read_config, read_labels, resolve_model_dir
+
+    directory = resolve_model_dir(name, FACE_MODEL)
+    read_labels(directory)
+    task = read_config(directory).task
+    if task != Task.IMAGE_CLASSIFICATION:
+        raise ModelLoadError(f"{directory}: --face-model takes a face model, not a {task.value} model")

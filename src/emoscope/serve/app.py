@@ -2,8 +2,9 @@
 
 Every error, malformed JSON included, is a JSON body ``{"error": {"code", "message", ...}}``
 (codes: :mod:`emoscope.serve.errors`); limits on body size, texts per request, characters per
-text, the cost of word-level evidence and the size and length of a speech upload
-(:mod:`emoscope.serve.speech`) are configurable through :class:`ServeSettings`.
+text, the cost of word-level evidence, the size and length of a speech upload
+(:mod:`emoscope.serve.speech`) and the size of an image upload (:mod:`emoscope.serve.faces`) are
+configurable through :class:`ServeSettings`.
 ``/docs`` is a self-contained page built from the OpenAPI document (nothing loads from a CDN).
 """
 
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ERROR_CLASSES, EmoscopeError
+from ..faces.image import MAX_PIXELS
 from ..persistence import Task
 from ..taxonomy import BUILTIN_ROLLUPS, default_rollups, load_rollup
 from ..text.model import EmotionModel
@@ -33,6 +35,7 @@ from .batching import MicroBatcher
 from .docs import render_docs
 from .errors import ERROR_CODES, APIError, JSONBodyRoute, error_response, error_responses
 from .explaining import Explainer, check_explain_cost
+from .faces import FACE_ERROR_CODES, FACE_UPLOAD_SCHEMA, FaceResponse, FaceService
 from .speech import SPEECH_ERROR_CODES, SPEECH_UPLOAD_SCHEMA, SpeechResponse, SpeechService
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -61,6 +64,12 @@ class ServeSettings:
     speech_model: Optional[str] = None
     max_audio_bytes: int = 20_000_000
     max_audio_seconds: float = 600.0
+    # faces (POST /v1/face): the model (None: the shipped face-ferplus), loaded on the first face
+    # request; the largest upload in bytes, and the most pixels decoded (a JPEG over it is decoded
+    # reduced, another image refused; 40 MP decode in about 120 MB)
+    face_model: Optional[str] = None
+    max_image_bytes: int = 10_000_000
+    max_image_pixels: int = MAX_PIXELS
 
 
 class BodySizeLimit:
@@ -138,14 +147,16 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
         explainer = Explainer(settings.max_explain_words)
         app.state.model, app.state.batcher, app.state.explainer = model, batcher, explainer
         app.state.speech = SpeechService(settings)  # loads its model on the first speech request
+        app.state.faces = FaceService(settings)  # and this one on the first face request
         yield
         await asyncio.to_thread(explainer.shutdown)  # stops explanations still running
         await batcher.stop()
 
     app = FastAPI(title="emoscope", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Fine-grained emotion recognition for text (GoEmotions labels, "
-                              "Ekman and sentiment rollups) and for speech (an uploaded recording's "
-                              "emotion and its timeline).")
+                              "Ekman and sentiment rollups), for speech (an uploaded recording's "
+                              "emotion and its timeline) and for faces (each face of an uploaded image, "
+                              "its box and its expression).")
     app.router.route_class = JSONBodyRoute  # bodies are checked to be JSON before FastAPI reads them
 
     @app.exception_handler(APIError)
@@ -176,13 +187,16 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
     @app.get("/healthz", summary="Liveness and model information")
     async def healthz(request: Request):
         model, batcher, speech = request.app.state.model, request.app.state.batcher, request.app.state.speech
+        faces = request.app.state.faces
         return {"status": "ok", "model": model.name, "labels": len(model.labels),
                 "batching": settings.batching, "version": __version__,
                 "model_batches": batcher.batches_run, "texts_analysed": batcher.texts_run,
                 "explanations_cancelled": request.app.state.explainer.cancelled,
                 # null until the first speech request loads it
                 "speech_model": speech.model.name if speech.model is not None else None,
-                "recordings_analysed": speech.recordings}
+                "recordings_analysed": speech.recordings,
+                "face_model": faces.model.name if faces.model is not None else None,  # null until loaded
+                "images_analysed": faces.images}
 
     @app.get("/v1/labels", summary="The model's labels and the built-in rollups")
     async def labels(request: Request):
@@ -257,11 +271,27 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
     async def speech(request: Request):
         return await request.app.state.speech.analyse(request)
 
+    @app.post("/v1/face", summary="The faces in an image and the expression of each",
+              responses={200: {"model": FaceResponse, "description": "The image's size and its faces."},
+                         **error_responses(413, 415, 422, 501, codes=FACE_ERROR_CODES, note_422=(
+                             "input_decode_error: the file is empty, damaged, truncated or not an image."))},
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "multipart/form-data": {"schema": {"$ref": "#/components/schemas/FaceUpload"}}}}},
+              description="Send the image as multipart/form-data in a file field named file "
+                          "(curl -F file=@photo.jpg). At most max_image_bytes bytes and max_image_pixels pixels "
+                          "(GET /v1/limits): a JPEG over that is decoded reduced, another image refused. Boxes are in the image's "
+                          "pixels; an image without faces answers faces: []. The face model is loaded on "
+                          "the first request.")
+    async def face(request: Request):
+        return await request.app.state.faces.analyse(request)
+
     generated_openapi = app.openapi
 
-    def openapi():  # FastAPI's document (cached), plus the upload's schema, which no route's model declares
+    def openapi():  # FastAPI's document (cached), plus the uploads' schemas, which no route's model declares
         schema = generated_openapi()
-        schema.setdefault("components", {}).setdefault("schemas", {}).setdefault("SpeechUpload", SPEECH_UPLOAD_SCHEMA)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("SpeechUpload", SPEECH_UPLOAD_SCHEMA)
+        schemas.setdefault("FaceUpload", FACE_UPLOAD_SCHEMA)
         return schema
 
     app.openapi = openapi
@@ -271,7 +301,7 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    return BodySizeLimit(app, settings.max_body_bytes, exempt=("/v1/speech",)) if settings.max_body_bytes else app
+    return BodySizeLimit(app, settings.max_body_bytes, exempt=("/v1/speech", "/v1/face")) if settings.max_body_bytes else app
 
 
 def app_from_env():

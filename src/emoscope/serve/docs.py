@@ -89,8 +89,8 @@ def render_docs(openapi: Mapping[str, Any], error_codes: Mapping[str, tuple[int,
     parts = [f"<h1>{escape(info.get('title', 'API'))} <span class='muted'>{escape(info.get('version', ''))}</span></h1>",
              f"<p>{escape(info.get('description', ''))}</p>",
              ("<p>Send requests as JSON with <code>content-type: application/json</code>, and a "
-              "recording to <code>/v1/speech</code> as <code>multipart/form-data</code> "
-              "(<code>curl -F file=@clip.wav</code>). "
+              "recording to <code>/v1/speech</code> or an image to <code>/v1/face</code> as "
+              "<code>multipart/form-data</code> (<code>curl -F file=@clip.wav</code>). "
               "The machine-readable document is <a href=\"/openapi.json\">/openapi.json</a>; "
               "the web page is at <a href=\"/\">/</a>.</p>"),
              ("<p><a href='#endpoints'>Endpoints</a> · <a href='#schemas'>Schemas</a> · "

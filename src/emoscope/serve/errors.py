@@ -27,15 +27,19 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
                                  "(each text costs (words + 1) x its encoder windows).")),
     "audio_too_large": (413, "POST /v1/speech: the upload is larger than max_audio_bytes (refused while it arrives)."),
     "audio_too_long": (413, "POST /v1/speech: the recording is longer than max_audio_seconds."),
+    "image_too_large": (413, ("POST /v1/face: the upload is larger than max_image_bytes (refused while it "
+                              "arrives), or an image over max_image_pixels that is no JPEG, which "
+                              "would be decoded reduced (max_bytes or max_pixels: the limit).")),
     "unsupported_media_type": (415, ("The body is not sent as JSON (send it with content-type "
-                                     "application/json); for POST /v1/speech, not as multipart/form-data, "
-                                     "or a file in a format the server cannot decode (neither libsndfile "
-                                     "nor, where it has none, ffmpeg).")),
+                                     "application/json); for POST /v1/speech and POST /v1/face, not as "
+                                     "multipart/form-data, or a file in a format the server cannot decode "
+                                     "(audio: neither libsndfile nor, where it has none, ffmpeg; images: "
+                                     "not OpenCV).")),
     "malformed_json": (422, ("The body is not valid JSON: invalid UTF-8, a syntax error (line and "
                              "column given), or nesting too deep to parse.")),
-    "invalid_request": (422, ("The JSON does not match the request schema, or a POST /v1/speech form has "
-                              "no file field 'file' (details lists each problem).")),
-    "malformed_multipart": (422, "POST /v1/speech: the body is not well-formed multipart/form-data."),
+    "invalid_request": (422, ("The JSON does not match the request schema, or a POST /v1/speech or "
+                              "POST /v1/face form has no file field 'file' (details lists each problem).")),
+    "malformed_multipart": (422, "POST /v1/speech, POST /v1/face: the body is not well-formed multipart/form-data."),
     "unknown_rollup": (422, "A rollup name that is not built in (use ekman, sentiment or a mapping)."),
     "explain_unsupported": (422, "The served model cannot give word-level evidence."),
     "http_error": (404, "Unknown path (404) or method (405)."),
@@ -45,6 +49,9 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "speech_unavailable": (501, ("POST /v1/speech: this server cannot analyse speech: the audio extra "
                                  "(pip install soundfile), python-multipart, or the speech model is missing "
                                  "(missing: the packages to install).")),
+    "faces_unavailable": (501, ("POST /v1/face: this server cannot analyse faces: OpenCV (the image extra, "
+                                "pip install opencv-python-headless), python-multipart, or the face model "
+                                "is missing (missing: the packages to install).")),
     "shutting_down": (503, "The server is shutting down and stopped this request's work."),
 }
 
@@ -70,15 +77,17 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-# the codes only POST /v1/speech answers, left out of the other endpoints' documented responses
-SPEECH_CODES = ("audio_too_large", "audio_too_long", "malformed_multipart", "speech_unavailable")
+# the codes only the uploads (POST /v1/speech, POST /v1/face) answer, left out of the other
+# endpoints' documented responses
+UPLOAD_CODES = ("audio_too_large", "audio_too_long", "malformed_multipart", "speech_unavailable",
+                "image_too_large", "faces_unavailable")
 
 
 def error_responses(*statuses: int, codes: Optional[Iterable[str]] = None, note_422: Optional[str] = None) -> dict:
     """OpenAPI ``responses`` for these statuses, each with the error body and its codes: ``codes``
-    when given, else every code of the table but :data:`SPEECH_CODES`.  ``note_422``: what the 422
+    when given, else every code of the table but :data:`UPLOAD_CODES`.  ``note_422``: what the 422
     says about the errors emoscope raises (their codes are the classes' names)."""
-    wanted = set(codes) if codes is not None else set(ERROR_CODES) - set(SPEECH_CODES)
+    wanted = set(codes) if codes is not None else set(ERROR_CODES) - set(UPLOAD_CODES)
     out = {status: {"model": ErrorBody, "description": "; ".join(
         f"{code}: {text.rstrip('.')}" for code, (s, text) in ERROR_CODES.items() if s == status and code in wanted)
         + "."} for status in statuses}

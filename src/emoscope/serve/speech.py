@@ -1,9 +1,10 @@
 """``POST /v1/speech``: emotion in the voice of an uploaded recording.
 
-The upload is a multipart/form-data body with one file field, ``file``.  Its bytes are counted
-while they arrive (at most ``max_audio_bytes`` for the file; the body as a whole may carry
-:data:`FORM_OVERHEAD` more for the form's boundaries and headers), so a large body is refused
-without being kept; the file part is spooled to a temporary file past 1 MB, as Starlette does.
+The upload is a multipart/form-data body with one file field, ``file``, read by
+:func:`emoscope.serve.uploads.read_upload`: its bytes are counted while they arrive (at most
+``max_audio_bytes`` for the file; the body as a whole may carry 64 KiB more for the form's
+boundaries and headers), so a large body is refused without being kept; the file part is spooled
+to a temporary file past 1 MB, as Starlette does.
 Decoding, resampling and the model run in a worker thread.  The speech model is loaded on the first
 speech request, so a server used for text only never loads it (it takes about 0.4 s).
 
@@ -17,7 +18,6 @@ file), ``invalid_request`` (no ``file`` field), ``malformed_multipart``; 501 ``s
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import TYPE_CHECKING, Optional
 
 from fastapi import Request
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import MissingExtraError, ModelLoadError, UnsupportedFormatError
 from .errors import APIError
+from .uploads import read_upload, upload_name
 
 if TYPE_CHECKING:
     from ..speech.model import SpeechEmotionModel
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
 # what the route answers, for its documented responses (input_decode_error is the class's name)
 SPEECH_ERROR_CODES = ("audio_too_large", "audio_too_long", "unsupported_media_type", "invalid_request",
                       "malformed_multipart", "speech_unavailable")
-FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and a few small fields beside the file
-MAX_NAME = 120  # characters of an upload's file name kept for messages and "source"
 
 
 class SpeechSegmentOut(BaseModel):
@@ -80,18 +79,6 @@ SPEECH_UPLOAD_SCHEMA = {
 }
 
 
-def upload_name(filename: Optional[str]) -> str:
-    """The upload's file name fit for messages and a temporary file's suffix: its last path
-    component, control characters dropped, at most :data:`MAX_NAME` characters and a suffix of at
-    most 10 (a longer "suffix" is no format's)."""
-    name = re.split(r"[/\\]", filename or "")[-1]
-    name = "".join(c for c in name if c.isprintable()).strip()
-    stem, dot, suffix = name.rpartition(".")
-    if dot and stem and 0 < len(suffix) <= 10 and suffix.isalnum():
-        return stem[:MAX_NAME - len(suffix) - 1] + "." + suffix
-    return name.replace(".", "_")[:MAX_NAME] or "upload"
-
-
 class SpeechService:
     """The lazily loaded speech model and the work of one upload."""
 
@@ -126,7 +113,8 @@ class SpeechService:
 
     async def analyse(self, request: Request) -> dict:
         model = await self.get_model()  # 501 before reading the body when speech is unavailable
-        data, filename = await read_upload(request, self.settings.max_audio_bytes)
+        data, filename = await read_upload(request, self.settings.max_audio_bytes, code="audio_too_large",
+                                            setting="max_audio_bytes", what="recording", example="clip.wav")
         result = await asyncio.to_thread(self._predict, model, data, filename)
         self.recordings += 1
         return result
@@ -161,60 +149,3 @@ def _missing_packages() -> list[str]:
     if formparsers.multipart is None:
         missing.append("python-multipart")
     return missing
-
-
-async def read_upload(request: Request, max_bytes: int) -> tuple[bytes, Optional[str]]:
-    """The ``file`` field of a multipart body: its bytes and file name.  The body is refused with
-    413 as soon as it is longer than ``max_bytes`` plus :data:`FORM_OVERHEAD`, declared or counted
-    while it arrives, and the file itself when it is longer than ``max_bytes``."""
-    from starlette.formparsers import MultiPartException, MultiPartParser
-    from starlette.requests import ClientDisconnect
-
-    content_type = request.headers.get("content-type") or ""
-    if content_type.split(";")[0].strip().lower() != "multipart/form-data":
-        got = f"content-type {content_type}" if content_type else "no content-type"
-        raise APIError(415, "unsupported_media_type",
-                       f"send the recording as multipart/form-data with a file field 'file' (got {got}); "
-                       "e.g. curl -F file=@clip.wav")
-    too_large = APIError(413, "audio_too_large", f"the upload is larger than {max_bytes} bytes (max_audio_bytes)",
-                         max_bytes=max_bytes)
-    limit = max_bytes + FORM_OVERHEAD
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise too_large
-
-    async def counted():
-        total = 0
-        async for chunk in request.stream():
-            total += len(chunk)
-            if total > limit:
-                raise too_large
-            yield chunk
-
-    parser = MultiPartParser(request.headers, counted(), max_files=1, max_fields=16, max_part_size=FORM_OVERHEAD)
-    try:
-        form = await parser.parse()
-    except MultiPartException as exc:
-        raise APIError(422, "malformed_multipart", f"the body is not well-formed multipart/form-data: {exc}") from None
-    except ClientDisconnect:
-        raise APIError(499, "client_closed_request", "the client went away while sending the upload") from None
-    try:
-        uploads = form.getlist("file")
-        if not uploads:
-            fields = ", ".join(sorted({repr(k) for k in form.keys()})) or "none"
-            raise APIError(422, "invalid_request", f"the form has no field 'file' (fields: {fields}); "
-                           "e.g. curl -F file=@clip.wav",
-                           details=[{"loc": ["body", "file"], "msg": "Field required", "type": "missing"}])
-        upload = uploads[0]
-        if isinstance(upload, str):
-            raise APIError(422, "invalid_request", "the field 'file' must be a file upload "
-                           "(curl -F file=@clip.wav, with the @)",
-                           details=[{"loc": ["body", "file"], "msg": "Expected a file", "type": "value_error"}])
-        if upload.size is not None and upload.size > max_bytes:
-            raise too_large
-        data = await upload.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise too_large
-        return data, upload.filename
-    finally:
-        await form.close()

@@ -192,6 +192,71 @@ audioInput.addEventListener("change", async () => {
   }
 });
 
+// Faces: each face of a photo, its box drawn over the photo and its scores as bars, from POST /v1/face
+const imageInput = document.getElementById("image-input");
+const faceStatus = document.getElementById("face-status");
+let shownImage = null; // the object URL of the photo on show, released when another replaces it
+
+function setFaceStatus(message, isError = false) {
+  faceStatus.textContent = message;
+  faceStatus.className = isError ? "error" : "";
+}
+
+function percent(value, total) {
+  return `${((100 * value) / total).toFixed(3)}%`;
+}
+
+function renderFaces(result, file) {
+  resultsEl.replaceChildren();
+  if (shownImage) URL.revokeObjectURL(shownImage);
+  shownImage = URL.createObjectURL(file);
+  const count = result.faces.length;
+  const card = el("article", { class: "result faces" });
+  card.append(el("h2", {}, `${result.source || "Photo"} · ${result.width}×${result.height} · ${count} face${count === 1 ? "" : "s"}`));
+  // boxes in percent of the image's size, so they follow the photo at whatever size it is shown
+  const figure = el("div", { class: "photo" }, el("img", { src: shownImage, alt: result.source || "uploaded photo" }));
+  // sized from the answer, so the boxes keep their places even where the browser cannot show the format (TIFF)
+  figure.style.width = `min(100%, ${result.width}px)`;
+  figure.style.aspectRatio = `${result.width} / ${result.height}`;
+  result.faces.forEach((face, i) => {
+    const box = el("div", { class: "face-box", "data-label": face.top_label, title: `${face.top_label} ${face.top_score.toFixed(2)}` },
+      el("span", {}, `${i + 1} ${face.top_label}`));
+    box.style.left = percent(face.box.x, result.width);
+    box.style.top = percent(face.box.y, result.height);
+    box.style.width = percent(face.box.width, result.width);
+    box.style.height = percent(face.box.height, result.height);
+    figure.append(box);
+  });
+  card.append(figure);
+  if (!count) card.append(el("p", { class: "empty" }, "No face found in this photo."));
+  const columns = el("div", { class: "columns face-scores" });
+  result.faces.forEach((face, i) => columns.append(bars(`Face ${i + 1}`, face.scores, face.labels, 8)));
+  card.append(columns);
+  resultsEl.append(card);
+}
+
+imageInput.addEventListener("change", async () => {
+  const file = imageInput.files[0];
+  if (!file) return;
+  const body = new FormData();
+  body.append("file", file, file.name);
+  imageInput.disabled = true;
+  setFaceStatus("Looking…");
+  try {
+    const response = await fetch("/v1/face", { method: "POST", body });
+    const payload = await response.json();
+    if (!response.ok) throw new Error(payload.error ? payload.error.message : response.statusText);
+    renderFaces(payload, file);
+    const count = payload.faces.length;
+    setFaceStatus(`${count} face${count === 1 ? "" : "s"} found`);
+  } catch (error) {
+    setFaceStatus(`Error: ${error.message}`, true);
+  } finally {
+    imageInput.disabled = false;
+    imageInput.value = "";
+  }
+});
+
 fetch("/healthz").then((r) => r.json()).then((info) => {
   document.getElementById("model-name").textContent = `Model: ${info.model}.`;
 }).catch(() => {});
