@@ -13,7 +13,8 @@ from emoscope.persistence import (CONFIG_FILE, ModelConfig, Task, read_config, r
                                   shipped_model_dir, shipped_model_names)
 from emoscope.protocol import EmotionPredictor, Prediction
 
-SHIPPED = ["meld-context-minilm", "minilm-embed", "multidomain-minilm", "semeval-multilingual-e5", "speech-whisper-tiny"]
+SHIPPED = ["face-ferplus", "meld-context-minilm", "minilm-embed", "multidomain-minilm", "semeval-multilingual-e5",
+           "speech-whisper-tiny"]
 TEXTS = ["Thank you so much, you made my day!", "This is the worst service ever.", ""]
 
 

@@ -64,11 +64,11 @@ class TaxonomyError(EmoscopeError, ValueError):
 
 
 class MissingExtraError(EmoscopeError, ImportError):
-    """An optional part of emoscope (``train``, ``serve``, ``report``, ``spark``, ``audio``, ``transcribe``) is
+    """An optional part of emoscope (``train``, ``serve``, ``report``, ``spark``, ``audio``, ``transcribe``, ``image``) is
     not installed."""
 
     exit_code = 9
-    summary = "an optional extra (train, serve, report, spark, audio, transcribe) is not installed"
+    summary = "an optional extra (train, serve, report, spark, audio, transcribe, image) is not installed"
 
     def __init__(self, what: str, extra: str, cause: object = None):
         detail = f" ({cause})" if cause else ""

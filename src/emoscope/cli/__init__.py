@@ -7,7 +7,7 @@ import os
 import sys
 
 from ..errors import INTERRUPTED, EmoscopeError
-from . import analyze, dialogue, evaluate, labels, report, serve, speech, train  # noqa: F401 (they register commands)
+from . import analyze, dialogue, evaluate, faces, labels, report, serve, speech, train  # noqa: F401 (they register commands)
 from .app import app, report_error, report_line
 
 DEBUG_ENV = "EMOSCOPE_DEBUG"

@@ -19,7 +19,7 @@ def evaluate(
     data: Path = typer.Option(..., help="The dataset's folder, or its file (emobank.csv, a table)."),
     text_column: str = typer.Option("text", help="table: the text column."),
     label_column: Optional[str] = typer.Option(None, help="table, single-label model: the column holding each row's label (multi-label and regression models read one column per label/target)."),
-    split: Optional[str] = typer.Option(None, help="Split: train, dev or test (default: test; dev for intensity and semeval-a, whose test labels are not public)."),
+    split: Optional[str] = typer.Option(None, help="Split: train, dev or test (default: test; dev for intensity and semeval-a, whose test labels are not public; FER+'s valid is dev)."),
     language: Optional[List[str]] = typer.Option(None, "--language", help="semeval-a: only this language (file stem, e.g. deu); repeatable."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the full JSON report here."),
     as_json: bool = JsonOption,

@@ -44,6 +44,7 @@ class Evaluation:
     default_split: str
     run: Callable[[Path, str, Optional[str], EvaluationOptions], dict]
     describe: Callable[[dict], list[CardSection]]
+    aliases: tuple[tuple[str, str], ...] = ()  # a dataset's own split names: (name, the split it is)
 
 
 def _goemotions(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:
@@ -168,7 +169,7 @@ EVALUATIONS: dict[str, Evaluation] = {e.name: e for e in (
                _speech("tess"), describe_speech),
     Evaluation("ferplus", "FER+: accuracy (majority vote), per-class F1 and confusion matrix of the face model "
                "(the ferplus folder with {train,valid,test}.npz; --split dev is FER+ valid)", "test",
-               _ferplus, describe_faces),
+               _ferplus, describe_faces, aliases=(("valid", "dev"),)),
 )}
 
 
@@ -179,7 +180,7 @@ def evaluate_dataset(dataset: str, data, *, split: Optional[str] = None, model: 
     if dataset not in EVALUATIONS:
         raise UnsupportedFormatError(f"unknown dataset {dataset!r}; supported: {', '.join(EVALUATIONS)}")
     evaluation = EVALUATIONS[dataset]
-    split = split or evaluation.default_split
+    split = dict(evaluation.aliases).get(split, split) or evaluation.default_split
     if split not in SPLITS:
         raise UsageError(f"unknown split {split!r}; choose train, dev or test")
     return evaluation.run(Path(data), split, model, options)

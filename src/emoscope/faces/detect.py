@@ -69,13 +69,14 @@ class FaceBox:
         return FaceBox(x, y, round((self.x + self.width) * factor) - x, round((self.y + self.height) * factor) - y)
 
 
-def detect_faces(image: np.ndarray, *, min_size: int = MIN_FACE) -> list[FaceBox]:
+def detect_faces(image: np.ndarray, *, min_size: int = MIN_FACE, max_side: int = DETECT_SIDE) -> list[FaceBox]:
     """The frontal faces in an RGB or grey uint8 image, left to right (an empty list when there is
     none).  ``min_size``: the smallest face side in pixels to look for; smaller faces are both
     unreliable and not worth a crop, and skipping them is most of the speed.
 
     The search runs on the histogram-equalised grey image (so dim and washed-out photos look
-    alike to the cascade), shrunk to a longest side of :data:`DETECT_SIDE` when larger, as its
+    alike to the cascade), shrunk to a longest side of ``max_side`` (:data:`DETECT_SIDE`; video
+    frames use 640, see :mod:`emoscope.faces.video`) when larger, as its
     time grows with the pixels; faces under the cascade's 20-pixel window on the shrunk copy
     (125 pixels in a photo 8000 wide) are then missed.  Boxes are in the given image's pixels."""
     if min_size < 1:
@@ -83,7 +84,7 @@ def detect_faces(image: np.ndarray, *, min_size: int = MIN_FACE) -> list[FaceBox
     cv2 = _cv2()
     grey = to_grey(image)
     height, width = grey.shape
-    shrink = min(1.0, DETECT_SIDE / max(height, width))
+    shrink = min(1.0, max_side / max(height, width))
     if shrink < 1:
         grey = cv2.resize(grey, (max(1, round(width * shrink)), max(1, round(height * shrink))),
                           interpolation=cv2.INTER_AREA)

@@ -135,25 +135,30 @@ class FaceEmotionModel:
         return self._results(self.predict_proba(crops))
 
     # -- images --------------------------------------------------------------------------
-    def find_faces(self, source, *, name: Optional[str] = None):
+    def find_faces(self, source, *, name: Optional[str] = None, min_size: Optional[int] = None,
+                   max_side: Optional[int] = None):
         """The faces of one image: their boxes ``(x, y, width, height)`` in the image's pixels and
-        their crops (n, side, side), as :meth:`predict` reads them."""
-        from .detect import crop_faces, detect_faces
+        their crops (n, side, side), as :meth:`predict` reads them.  ``min_size`` (the smallest face
+        side looked for, in the image's pixels) and ``max_side`` (the longest side the search runs
+        on) default to :mod:`emoscope.faces.detect`'s."""
+        from .detect import DETECT_SIDE, MIN_FACE, crop_faces, detect_faces
         from .image import read_image_scaled
 
         image, factor = read_image_scaled(source, name=name)
-        boxes = detect_faces(image)
+        boxes = detect_faces(image, min_size=min_size or MIN_FACE, max_side=max_side or DETECT_SIDE)
         crops = crop_faces(image, boxes, side=self.side)
         return [tuple(int(round(v * factor)) for v in box.as_tuple()) for box in boxes], crops
 
-    def predict(self, source, *, name: Optional[str] = None):
+    def predict(self, source, *, name: Optional[str] = None, min_size: Optional[int] = None,
+                max_side: Optional[int] = None):
         """The faces in an image (a path, the bytes of a file, or an (H, W) / (H, W, 3) RGB array):
         one :class:`FaceResult` with its ``box`` per face found, left to right; an empty list when
-        there is none.  A list of images gives a list of such lists."""
+        there is none.  A list of images gives a list of such lists.  ``min_size`` and ``max_side``:
+        see :meth:`find_faces`."""
         if not _is_one_image(source):
             if isinstance(source, np.ndarray) and source.ndim != 4:
                 raise UsageError(f"an image must be (H, W) or (H, W, 3), not shape {source.shape}")
-            return [self.predict(one) for one in source]
-        boxes, crops = self.find_faces(source, name=name)
+            return [self.predict(one, min_size=min_size, max_side=max_side) for one in source]
+        boxes, crops = self.find_faces(source, name=name, min_size=min_size, max_side=max_side)
         return self._results(self.predict_proba(crops), boxes)
 
