@@ -96,7 +96,7 @@ def _show(rows) -> None:
 
 @app.command("face")
 def face_command(
-    files: list[Path] = typer.Argument(..., help="Images: JPEG, PNG, BMP, WebP, TIFF."),
+    files: list[Path] = typer.Argument(..., help="Images: JPEG, PNG, WebP, BMP, GIF (first frame), TIFF (first page)."),
     annotate: Optional[Path] = typer.Option(None, "--annotate", help="Write a copy of the image with each face boxed and labelled (.png/.jpg; a folder for several images)."),
     as_json: bool = JsonOption,
     model: Optional[str] = ModelOption,
@@ -188,7 +188,11 @@ def video_command(
 
         from ..io.tables import write_table
 
-        write_table(pd.DataFrame(timeline.rows()), str(output), output_format)
+        frame = pd.DataFrame(timeline.rows())
+        for column in ("x", "y", "width", "height"):  # whole pixels, empty on the voice's rows
+            if column in frame:
+                frame[column] = frame[column].astype("Int64")
+        write_table(frame, str(output), output_format)
     if plot is not None:
         from ..faces.plot import write_timeline_plot
 
