@@ -4,7 +4,6 @@ copy of each image with the faces boxed and labelled."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -115,12 +114,11 @@ def face_command(
     loaded = FaceEmotionModel.load(model, num_threads=threads)
     rows = []
     for path, target in zip(files, targets):
-        faces = loaded.predict(path)
-        rows.append((path, faces))
-        if target is not None:  # a huge JPEG is drawn on at the reduced size it was read at
-            image, factor = read_image_scaled(path)
-            drawn = [replace(f, box=tuple(int(round(v / factor)) for v in f.box)) for f in faces]
-            write_annotated(image, drawn, target)
+        image, factor = read_image_scaled(path)  # once, for the faces and the annotated copy
+        found = loaded.predict(image)  # boxes in the pixels read (a huge JPEG is read reduced)
+        rows.append((path, [face.scaled(factor) for face in found]))
+        if target is not None:
+            write_annotated(image, found, target)
     if as_json:
         typer.echo(json.dumps([{"source": str(path), "faces": [f.to_dict() for f in faces]} for path, faces in rows],
                               indent=2, ensure_ascii=False))

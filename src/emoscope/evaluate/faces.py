@@ -4,7 +4,6 @@ the dataset gives them."""
 
 from __future__ import annotations
 
-from typing import Optional
 
 from ..card import CardSection
 from .speech import classification_payload, classification_tables
@@ -13,13 +12,11 @@ from .speech import classification_payload, classification_tables
 FERPLUS_SPLITS = {"train": "train", "dev": "valid", "valid": "valid", "test": "test"}
 
 
-def evaluate_face_model(model, split, batch: int = 1024, progress: Optional[callable] = None) -> dict:
+def evaluate_face_model(model, split, batch: int = 1024) -> dict:
     """Score ``model`` on a :class:`~emoscope.data.faces.FaceSplit` (its majority labels)."""
     predicted = []
     for start in range(0, len(split), batch):
         predicted += [result.labels[0] for result in model.classify(split.images[start:start + batch])]
-        if progress is not None:
-            progress(min(start + batch, len(split)))
     gold = [model.labels[i] for i in split.majority]
     return classification_payload(gold, predicted, model.labels)
 

@@ -4,22 +4,17 @@ each face shows, in face crops or in whole images (where it finds the faces firs
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional
 
 import numpy as np
 
-from ..errors import MissingExtraError, ModelLoadError, UsageError
-from ..persistence import ModelConfig, ModelFiles, Task, copy_model, read_config, read_model, resolve_model_dir
+from ..errors import MissingExtraError, UsageError
+from ..persistence import GraphModel, ModelFiles, Task
 from .results import FaceResult
 
 DEFAULT_MODEL = "face-ferplus"
 BATCH = 256  # crops per graph run; a crop's scores do not depend on the others in its batch
 _RGB_TO_GREY = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R BT.601, as OpenCV
-
-
-def _require_image_task(directory: Path, config: ModelConfig) -> None:
-    if config.task != Task.IMAGE_CLASSIFICATION:
-        raise ModelLoadError(f"{directory}: a {config.task.value} model, not a face model")
 
 
 def _grey(crop: np.ndarray) -> np.ndarray:
@@ -55,7 +50,7 @@ def _is_one_image(source) -> bool:
         isinstance(source, np.ndarray) and source.ndim in (2, 3))
 
 
-class FaceEmotionModel:
+class FaceEmotionModel(GraphModel):
     """Facial expression: one label per face, over the model's labels (the shipped
     ``face-ferplus``: FER+'s eight, neutral, happiness, surprise, sadness, anger, disgust, fear and
     contempt).
@@ -65,43 +60,13 @@ class FaceEmotionModel:
     >>> model.classify(crops)  # faces already cut: (n, H, W) or (n, H, W, 3) uint8, or a list
     """
 
+    task = Task.IMAGE_CLASSIFICATION
+    default_model = DEFAULT_MODEL
+    not_this_kind = "a face model"
+
     def __init__(self, files: ModelFiles, session):
-        _require_image_task(files.directory, files.config)
-        self.files = files
-        self.directory = files.directory
-        self.config = files.config
-        self.labels = list(files.labels)
+        super().__init__(files, session)
         self.side = int(self.config.image_size or 48)
-        self.session = session
-        self._input = session.get_inputs()[0].name
-
-    @classmethod
-    def load(cls, path: Optional[Union[str, Path]] = None, *, num_threads: Optional[int] = None
-             ) -> "FaceEmotionModel":
-        """Load the shipped face model (``path=None``), a shipped model by name, or a directory."""
-        import onnxruntime as ort
-
-        directory = resolve_model_dir(path, DEFAULT_MODEL)
-        _require_image_task(directory, read_config(directory))  # before anything else is read
-        files = read_model(directory)
-        if not files.graph.is_file():
-            raise ModelLoadError(f"{directory}: no {files.config.onnx_file}")
-        options = ort.SessionOptions()
-        if num_threads:
-            options.intra_op_num_threads = options.inter_op_num_threads = int(num_threads)
-        try:
-            session = ort.InferenceSession(str(files.graph), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors for a bad graph
-            raise ModelLoadError(f"{files.graph}: cannot load the graph ({exc})") from None
-        return cls(files, session)
-
-    @property
-    def name(self) -> str:
-        return self.config.name or self.directory.name
-
-    def save_pretrained(self, path: Union[str, Path]) -> Path:
-        """Write this model to ``path`` (a directory :meth:`load` reads back)."""
-        return copy_model(self.files, path)
 
     # -- crops ---------------------------------------------------------------------------
     def _pixels(self, crops) -> np.ndarray:
@@ -147,7 +112,7 @@ class FaceEmotionModel:
         image, factor = read_image_scaled(source, name=name)
         boxes = detect_faces(image, min_size=min_size or MIN_FACE, max_side=max_side or DETECT_SIDE)
         crops = crop_faces(image, boxes, side=self.side)
-        return [tuple(int(round(v * factor)) for v in box.as_tuple()) for box in boxes], crops
+        return [box.scaled(factor).as_tuple() for box in boxes], crops
 
     def predict(self, source, *, name: Optional[str] = None, min_size: Optional[int] = None,
                 max_side: Optional[int] = None):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 
@@ -20,6 +20,15 @@ class FaceResult:
     labels: tuple[str, ...]
     scores: dict[str, float]
     box: Optional[tuple[int, int, int, int]] = None
+
+    def scaled(self, factor: float) -> "FaceResult":
+        """This face with its box in pixels ``factor`` times as large (from an image read reduced,
+        or a frame analysed downscaled, to the original), by :meth:`FaceBox.scaled`'s rounding."""
+        if self.box is None or factor == 1:
+            return self
+        from .detect import FaceBox
+
+        return replace(self, box=FaceBox(*self.box).scaled(factor).as_tuple())
 
     def top(self, k: int = 1) -> list[tuple[str, float]]:
         return sorted(self.scores.items(), key=lambda kv: kv[1], reverse=True)[:k]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Union
 
@@ -65,7 +65,11 @@ class VideoTimeline:
     fps: float
     faces: tuple[FaceObservation, ...]
     voice: Optional[object] = None
-    tracks: tuple[str, ...] = field(default=())
+
+    @property
+    def tracks(self) -> tuple[str, ...]:
+        """The faces' names in order of first appearance."""
+        return tuple(dict.fromkeys(o.face for o in self.faces))
 
     def to_dict(self) -> dict:
         return {"source": self.source, "duration": round(self.duration, 3), "width": self.width,
@@ -191,7 +195,7 @@ def analyze_video(path: Union[str, Path], face_model, *, speech_model=None, tran
     for time, frame, factor in sample_frames(path, info, fps):
         faces = face_model.predict(frame, min_size=VIDEO_MIN_FACE, max_side=VIDEO_SEARCH_SIDE)
         if faces:
-            faces = [replace(f, box=tuple(int(round(v * factor)) for v in f.box)) for f in faces]
+            faces = [face.scaled(factor) for face in faces]
             names = tracker.assign(time, [f.box for f in faces])
             observations += [FaceObservation(time, name, face) for name, face in zip(names, faces)]
         if progress is not None:
@@ -201,5 +205,4 @@ def analyze_video(path: Union[str, Path], face_model, *, speech_model=None, tran
         voice = speech_model.predict(Path(path))
         if transcriber is not None:
             voice = transcriber.annotate(voice, Path(path))
-    tracks = tuple(dict.fromkeys(o.face for o in observations))
-    return VideoTimeline(str(path), info.duration, info.width, info.height, fps, tuple(observations), voice, tracks)
+    return VideoTimeline(str(path), info.duration, info.width, info.height, fps, tuple(observations), voice)

@@ -21,15 +21,14 @@ the face model is missing on the server).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import TYPE_CHECKING, Optional
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import MissingExtraError, ModelLoadError, UnsupportedFormatError
+from ..errors import MissingExtraError, UnsupportedFormatError
 from .errors import APIError
-from .uploads import read_upload, upload_name
+from .uploads import UploadModelService, read_upload, upload_name
 
 if TYPE_CHECKING:
     from ..faces.model import FaceEmotionModel
@@ -85,36 +84,23 @@ FACE_UPLOAD_SCHEMA = {
 }
 
 
-class FaceService:
+class FaceService(UploadModelService):
     """The lazily loaded face model and the work of one upload."""
 
+    what, kind = "faces", "face"
+    unavailable_code = "faces_unavailable"
+
     def __init__(self, settings):
-        self.settings = settings
-        self.model: Optional["FaceEmotionModel"] = None
+        super().__init__(settings)
         self.images = 0
-        self._lock = asyncio.Lock()
 
-    async def get_model(self) -> "FaceEmotionModel":
-        if self.model is None:
-            async with self._lock:
-                if self.model is None:
-                    self.model = await asyncio.to_thread(self._load)
-        return self.model
+    def missing_packages(self) -> list[str]:
+        return _missing_packages()
 
-    def _load(self) -> "FaceEmotionModel":
-        missing = _missing_packages()
-        if missing:
-            raise APIError(501, "faces_unavailable",
-                           f"this server cannot analyse faces: {' and '.join(missing)} "
-                           f"{'is' if len(missing) == 1 else 'are'} not installed; "
-                           f"pip install {' '.join(missing)}, then restart the server", missing=missing)
+    def load_model(self) -> "FaceEmotionModel":
         from ..faces.model import FaceEmotionModel
 
-        try:
-            return FaceEmotionModel.load(self.settings.face_model, num_threads=self.settings.num_threads)
-        except ModelLoadError as exc:
-            raise APIError(501, "faces_unavailable",
-                           f"this server cannot analyse faces: no face model ({exc})") from None
+        return FaceEmotionModel.load(self.settings.face_model, num_threads=self.settings.num_threads)
 
     async def analyse(self, request: Request) -> dict:
         model = await self.get_model()  # 501 before reading the body when faces are unavailable
@@ -139,7 +125,7 @@ class FaceService:
             raise APIError(501, "faces_unavailable", str(exc)) from None
         faces = model.predict(image)  # boxes in the pixels of the image as decoded, maybe reduced
         if factor != 1:  # back to the upload's pixels (a side may be one off: libjpeg rounds up)
-            faces = [replace(face, box=tuple(int(round(v * factor)) for v in face.box)) for face in faces]
+            faces = [face.scaled(factor) for face in faces]
         height, width = (int(round(side * factor)) for side in image.shape[:2])
         return {"model": model.name, "source": filename or None, "width": width, "height": height,
                 "faces": [face.to_dict() for face in faces]}

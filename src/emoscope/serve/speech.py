@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Optional
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import MissingExtraError, ModelLoadError, UnsupportedFormatError
+from ..errors import MissingExtraError, UnsupportedFormatError
 from .errors import APIError
-from .uploads import read_upload, upload_name
+from .uploads import UploadModelService, read_upload, upload_name
 
 if TYPE_CHECKING:
     from ..speech.model import SpeechEmotionModel
@@ -79,37 +79,24 @@ SPEECH_UPLOAD_SCHEMA = {
 }
 
 
-class SpeechService:
+class SpeechService(UploadModelService):
     """The lazily loaded speech model and the work of one upload."""
 
+    what = kind = "speech"
+    unavailable_code = "speech_unavailable"
+    extra_hint = " (the audio extra)"
+
     def __init__(self, settings):
-        self.settings = settings
-        self.model: Optional["SpeechEmotionModel"] = None
+        super().__init__(settings)
         self.recordings = 0
-        self._lock = asyncio.Lock()
 
-    async def get_model(self) -> "SpeechEmotionModel":
-        if self.model is None:
-            async with self._lock:
-                if self.model is None:
-                    self.model = await asyncio.to_thread(self._load)
-        return self.model
+    def missing_packages(self) -> list[str]:
+        return _missing_packages()
 
-    def _load(self) -> "SpeechEmotionModel":
-        missing = _missing_packages()
-        if missing:
-            raise APIError(501, "speech_unavailable",
-                           f"this server cannot analyse speech: {' and '.join(missing)} "
-                           f"{'is' if len(missing) == 1 else 'are'} not installed; "
-                           f"pip install {' '.join(missing)} (the audio extra), then restart the server",
-                           missing=missing)
+    def load_model(self) -> "SpeechEmotionModel":
         from ..speech.model import SpeechEmotionModel
 
-        try:
-            return SpeechEmotionModel.load(self.settings.speech_model, num_threads=self.settings.num_threads)
-        except ModelLoadError as exc:
-            raise APIError(501, "speech_unavailable",
-                           f"this server cannot analyse speech: no speech model ({exc})") from None
+        return SpeechEmotionModel.load(self.settings.speech_model, num_threads=self.settings.num_threads)
 
     async def analyse(self, request: Request) -> dict:
         model = await self.get_model()  # 501 before reading the body when speech is unavailable

@@ -9,15 +9,61 @@ a temporary file past 1 MB, as Starlette does.  Each endpoint names its own 413 
 
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import Optional
+from typing import Any, Optional
 
 from fastapi import Request
 
+from ..errors import ModelLoadError
 from .errors import APIError
 
 FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and a few small fields beside the file
 MAX_NAME = 120  # characters of an upload's file name kept for messages and "source"
+
+
+class UploadModelService:
+    """The model of an upload endpoint, loaded on its first request (once, in a worker thread), so a
+    server used for text only never loads it nor needs its extra.  A subclass says what it
+    analyses (``what``, ``kind``), its 501 code, the pip names it lacks and how to load the model;
+    a missing package or model is that 501 before the body is read."""
+
+    what = "uploads"  # "this server cannot analyse <what>"
+    kind = "upload"  # "no <kind> model"
+    unavailable_code = "unavailable"
+    extra_hint = ""  # after the pip command, e.g. " (the audio extra)"
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.model: Any = None
+        self._lock = asyncio.Lock()
+
+    async def get_model(self):
+        if self.model is None:
+            async with self._lock:
+                if self.model is None:
+                    self.model = await asyncio.to_thread(self._load)
+        return self.model
+
+    def missing_packages(self) -> list[str]:
+        return []
+
+    def load_model(self):
+        raise NotImplementedError
+
+    def _load(self):
+        missing = self.missing_packages()
+        if missing:
+            raise APIError(501, self.unavailable_code,
+                           f"this server cannot analyse {self.what}: {' and '.join(missing)} "
+                           f"{'is' if len(missing) == 1 else 'are'} not installed; "
+                           f"pip install {' '.join(missing)}{self.extra_hint}, then restart the server",
+                           missing=missing)
+        try:
+            return self.load_model()
+        except ModelLoadError as exc:
+            raise APIError(501, self.unavailable_code,
+                           f"this server cannot analyse {self.what}: no {self.kind} model ({exc})") from None
 
 
 def upload_name(filename: Optional[str]) -> str:

@@ -8,8 +8,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from ..errors import ModelLoadError
-from ..persistence import ModelConfig, ModelFiles, Task, copy_model, read_config, read_model, resolve_model_dir
+from ..persistence import GraphModel, ModelFiles, Task
 from .audio import SAMPLE_RATE, AudioSource, speech_spans, stream_audio
 from .results import NEUTRAL, SpeechResult, SpeechSegment
 
@@ -22,13 +21,7 @@ def _is_one_source(source) -> bool:
         isinstance(source, tuple) and len(source) == 2 and isinstance(source[0], np.ndarray))
 
 
-def _require_speech_task(directory: Path, config: ModelConfig) -> None:
-    if config.task != Task.AUDIO_CLASSIFICATION:
-        raise ModelLoadError(f"{directory}: a {config.task.value} model, not a speech model "
-                             f"(emoscope.EmotionModel reads text models)")
-
-
-class SpeechEmotionModel:
+class SpeechEmotionModel(GraphModel):
     """Emotion in the voice: one label per stretch of speech (at most ``segment_seconds`` long),
     and for a whole recording the duration-weighted mean of its segments' probabilities.
 
@@ -37,43 +30,13 @@ class SpeechEmotionModel:
     >>> result.labels, [(s.start, s.end, s.labels) for s in result.segments]
     """
 
+    task = Task.AUDIO_CLASSIFICATION
+    default_model = DEFAULT_MODEL
+    not_this_kind = "a speech model (emoscope.EmotionModel reads text models)"
+
     def __init__(self, files: ModelFiles, session):
-        _require_speech_task(files.directory, files.config)
-        self.files = files
-        self.directory = files.directory
-        self.config = files.config
-        self.labels = list(files.labels)
+        super().__init__(files, session)
         self.segment_seconds = float(self.config.segment_seconds or 10.0)
-        self.session = session
-        self._input = session.get_inputs()[0].name
-
-    @classmethod
-    def load(cls, path: Optional[Union[str, Path]] = None, *, num_threads: Optional[int] = None
-             ) -> "SpeechEmotionModel":
-        """Load the shipped speech model (``path=None``), a shipped model by name, or a directory."""
-        import onnxruntime as ort
-
-        directory = resolve_model_dir(path, DEFAULT_MODEL)
-        _require_speech_task(directory, read_config(directory))  # before anything else is read
-        files = read_model(directory)
-        if not files.graph.is_file():
-            raise ModelLoadError(f"{directory}: no {files.config.onnx_file}")
-        options = ort.SessionOptions()
-        if num_threads:
-            options.intra_op_num_threads = options.inter_op_num_threads = int(num_threads)
-        try:
-            session = ort.InferenceSession(str(files.graph), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors for a bad graph
-            raise ModelLoadError(f"{files.graph}: cannot load the graph ({exc})") from None
-        return cls(files, session)
-
-    @property
-    def name(self) -> str:
-        return self.config.name or self.directory.name
-
-    def save_pretrained(self, path: Union[str, Path]) -> Path:
-        """Write this model to ``path`` (a directory :meth:`load` reads back)."""
-        return copy_model(self.files, path)
 
     # -- segments ------------------------------------------------------------------------
     def predict_proba(self, segments: Sequence[np.ndarray]) -> np.ndarray:

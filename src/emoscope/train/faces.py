@@ -167,7 +167,7 @@ def train_network(data: Path, out: Path, args: FaceArguments = FaceArguments(),
                     "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
                     "history": history, "best": best}, out / "checkpoint.tmp")
         (out / "checkpoint.tmp").replace(checkpoint)  # a kill mid-write leaves the last whole checkpoint
-    return {"widths": list(widths), "epochs": history, "best_valid_accuracy": best}
+    return {"widths": list(widths), "epochs": history, "best_valid_accuracy": best, "training_images": len(images)}
 
 
 def export_network(weights: Path, target: Path, widths: Sequence[int], flip: bool) -> Path:
@@ -213,10 +213,10 @@ def train_faces(data: Path, out: Path, args: FaceArguments = FaceArguments(), *,
     history = train_network(data, work, args, log)
     valid = read_ferplus(data, "valid")
     candidates = (args.flip,) if args.flip is not None else (False, True)
+    config = ModelConfig(task=Task.IMAGE_CLASSIFICATION, name=MODEL_NAME, quantized=False, image_size=SIDE)
     accuracy = {}
     for flip in candidates:
         graph = export_network(work / "network.pt", work / f"model_flip{int(flip)}.onnx", args.widths, flip)
-        config = ModelConfig(task=Task.IMAGE_CLASSIFICATION, name=MODEL_NAME, quantized=False, image_size=SIDE)
         write_model(work / f"flip{int(flip)}", config, FACE_LABELS, graph=graph)
         model = FaceEmotionModel.load(work / f"flip{int(flip)}", num_threads=args.num_threads)
         accuracy[flip] = evaluate_face_model(model, valid)["accuracy"]
@@ -234,8 +234,7 @@ def train_faces(data: Path, out: Path, args: FaceArguments = FaceArguments(), *,
         facts={"Input": f"greyscale face crops resized to {SIDE}x{SIDE} (emoscope.faces.detect cuts them "
                         f"from photos and frames)",
                "Licence of the data": "research only: " + FERPLUS_LICENCE},
-        data={"training images": len(read_ferplus(data, "train")) if not args.max_train_images
-              else args.max_train_images, "protocol": "FER+ majority vote; votes as soft targets in training",
+        data={"training images": history["training_images"], "protocol": "FER+ majority vote; votes as soft targets in training",
               "licences": {"ferplus": FERPLUS_LICENCE}},
         training={"command": command, "seed": args.seed, "arguments": args.to_dict(),
                   "chosen": {"epoch": best_epoch["epoch"], "flip": flip},
@@ -249,7 +248,6 @@ def train_faces(data: Path, out: Path, args: FaceArguments = FaceArguments(), *,
          + f"; on is kept only when {args.flip_tolerance} better, as it doubles the compute)."],
         [CardTable(["epoch", "training loss", "valid accuracy", "seconds"],
                    [[e["epoch"], e["loss"], e["valid_accuracy"], e["seconds"]] for e in history["epochs"]])]))
-    config = ModelConfig(task=Task.IMAGE_CLASSIFICATION, name=MODEL_NAME, quantized=False, image_size=SIDE)
     write_model(out, config, FACE_LABELS, graph=work / f"model_flip{int(flip)}.onnx", card=card)
     model = FaceEmotionModel.load(out, num_threads=args.num_threads)
     for split in ("valid", "test"):  # what emoscope evaluate --dataset ferplus prints

@@ -7,10 +7,14 @@ const statusEl = document.getElementById("status");
 const resultsEl = document.getElementById("results");
 const button = document.getElementById("analyze-button");
 
-function setStatus(message, isError = false) {
-  statusEl.textContent = message;
-  statusEl.className = isError ? "error" : "";
+// a status line's setter: the message, in the error style when isError
+function statusLine(element) {
+  return (message, isError = false) => {
+    element.textContent = message;
+    element.className = isError ? "error" : "";
+  };
 }
+const setStatus = statusLine(statusEl);
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -132,11 +136,6 @@ csvInput.addEventListener("change", async () => {
 const audioInput = document.getElementById("audio-input");
 const speechStatus = document.getElementById("speech-status");
 
-function setSpeechStatus(message, isError = false) {
-  speechStatus.textContent = message;
-  speechStatus.className = isError ? "error" : "";
-}
-
 function seconds(value) {
   return `${value.toFixed(1)} s`;
 }
@@ -170,37 +169,41 @@ function renderSpeech(result) {
   resultsEl.append(card);
 }
 
-audioInput.addEventListener("change", async () => {
-  const file = audioInput.files[0];
-  if (!file) return;
-  const body = new FormData();
-  body.append("file", file, file.name);
-  audioInput.disabled = true;
-  setSpeechStatus("Listening…");
-  try {
-    const response = await fetch("/v1/speech", { method: "POST", body });
-    const payload = await response.json();
-    if (!response.ok) throw new Error(payload.error ? payload.error.message : response.statusText);
-    renderSpeech(payload);
-    const count = payload.segments.length;
-    setSpeechStatus(`${seconds(payload.duration)} analysed, ${count} segment${count === 1 ? "" : "s"} of speech`);
-  } catch (error) {
-    setSpeechStatus(`Error: ${error.message}`, true);
-  } finally {
-    audioInput.disabled = false;
-    audioInput.value = "";
-  }
+// One upload field: its file POSTed as multipart to ``url``, the field disabled meanwhile, the
+// answer shown by ``show`` (which returns the status line) or its error message in the status
+function wireUpload(field, url, statusElement, waiting, show) {
+  const say = statusLine(statusElement);
+  field.addEventListener("change", async () => {
+    const file = field.files[0];
+    if (!file) return;
+    const body = new FormData();
+    body.append("file", file, file.name);
+    field.disabled = true;
+    say(waiting);
+    try {
+      const response = await fetch(url, { method: "POST", body });
+      const payload = await response.json();
+      if (!response.ok) throw new Error(payload.error ? payload.error.message : response.statusText);
+      say(show(payload, file));
+    } catch (error) {
+      say(`Error: ${error.message}`, true);
+    } finally {
+      field.disabled = false;
+      field.value = "";
+    }
+  });
+}
+
+wireUpload(audioInput, "/v1/speech", speechStatus, "Listening…", (payload) => {
+  renderSpeech(payload);
+  const count = payload.segments.length;
+  return `${seconds(payload.duration)} analysed, ${count} segment${count === 1 ? "" : "s"} of speech`;
 });
 
 // Faces: each face of a photo, its box drawn over the photo and its scores as bars, from POST /v1/face
 const imageInput = document.getElementById("image-input");
 const faceStatus = document.getElementById("face-status");
 let shownImage = null; // the object URL of the photo on show, released when another replaces it
-
-function setFaceStatus(message, isError = false) {
-  faceStatus.textContent = message;
-  faceStatus.className = isError ? "error" : "";
-}
 
 function percent(value, total) {
   return `${((100 * value) / total).toFixed(3)}%`;
@@ -235,26 +238,10 @@ function renderFaces(result, file) {
   resultsEl.append(card);
 }
 
-imageInput.addEventListener("change", async () => {
-  const file = imageInput.files[0];
-  if (!file) return;
-  const body = new FormData();
-  body.append("file", file, file.name);
-  imageInput.disabled = true;
-  setFaceStatus("Looking…");
-  try {
-    const response = await fetch("/v1/face", { method: "POST", body });
-    const payload = await response.json();
-    if (!response.ok) throw new Error(payload.error ? payload.error.message : response.statusText);
-    renderFaces(payload, file);
-    const count = payload.faces.length;
-    setFaceStatus(`${count} face${count === 1 ? "" : "s"} found`);
-  } catch (error) {
-    setFaceStatus(`Error: ${error.message}`, true);
-  } finally {
-    imageInput.disabled = false;
-    imageInput.value = "";
-  }
+wireUpload(imageInput, "/v1/face", faceStatus, "Looking…", (payload, file) => {
+  renderFaces(payload, file);
+  const count = payload.faces.length;
+  return `${count} face${count === 1 ? "" : "s"} found`;
 });
 
 fetch("/healthz").then((r) => r.json()).then((info) => {
