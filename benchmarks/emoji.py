@@ -16,9 +16,11 @@ Variants: ``off`` (the text as given), ``words`` (each emoji or emoticon as its 
 ``emoticons-only`` (the other kind left as it is); ``meaning-*``: each emoji or emoticon as the
 word of the GoEmotions label its train texts carry (``emoji_to_meaning``; the table is made by
 ``benchmarks/emoji_table.py``), in its place (``replace``) or after the text (``append``), a run
-of one word once (``collapse``) or not, an emoji without a word kept, dropped or named; the last
-two read texts of emoji alone (names, or meanings: what ``multidomain-minilm`` ships) and leave
-every other text as given; ``meaning, texts off calls neutral only`` reads them (in place, runs
+of one word once (``collapse``) or not, an emoji without a word kept, dropped or named; the next
+two read texts of emoji alone (names, or meanings) and leave every other text as given; the last
+(what ``multidomain-minilm`` ships) reads texts of emoji alone as meanings and adds, to the scores
+of a text with emoji beside its words, the per-label offsets of ``emoji_weights.json`` (fitted on
+train by ``emoscope train emoji``); ``meaning, texts off calls neutral only`` reads them (in place, runs
 once) only in texts that ``off`` labels ``neutral`` alone.  A text's scores do not depend on
 the texts beside it (the shipped graph's scales are fixed), so texts without emoji are scored once.
 Choices are made on dev; test is reported only.
@@ -39,6 +41,7 @@ FIXTURE = REPO / "tests" / "fixtures" / "emoji_texts.tsv"
 
 
 NEUTRAL_ONLY = "meaning, texts off calls neutral only"
+WEIGHTED = "meaning, emoji-only texts; offsets for emoji beside words (shipped)"
 
 
 def variants() -> dict:
@@ -57,7 +60,7 @@ def variants() -> dict:
             "emoticons-only": partial(emoji_to_words, emoji=False), **meanings,
             NEUTRAL_ONLY: partial(emoji_to_meaning),
             "names, emoji-only texts": lambda t: emoji_to_words(t, collapse=True) if emoji_only(t) else t,
-            "meaning, emoji-only texts (shipped)": emoji_only_to_meaning}
+            "meaning, emoji-only texts": emoji_only_to_meaning, WEIGHTED: emoji_only_to_meaning}
 
 
 def read_fixture(labels: list[str], path: Path = FIXTURE) -> tuple[list[str], np.ndarray]:
@@ -74,8 +77,8 @@ def read_fixture(labels: list[str], path: Path = FIXTURE) -> tuple[list[str], np
     return texts, np.array(gold)
 
 
-def scores_with(model, texts: list[str], normalize) -> np.ndarray:
-    model.normalize = normalize
+def scores_with(model, texts: list[str], normalize, weights=None) -> np.ndarray:
+    model.normalize, model.emoji_weights = normalize, weights
     return model.blend(model.component_scores(texts))
 
 
@@ -99,6 +102,7 @@ def main() -> None:
     from emoscope.text.normalize import emoji_to_words
 
     model = EmotionModel.load(args.model, num_threads=args.threads)
+    weights = model.emoji_weights  # emoji_weights.json (emoscope train emoji), used by WEIGHTED only
     rows = read_goemotions(Path(args.data), args.split)
     texts, gold = list(rows.texts), np.asarray(rows.targets, dtype=bool)
     changed = np.array([emoji_to_words(t) != t for t in texts])
@@ -119,14 +123,15 @@ def main() -> None:
         if args.only and args.only not in name and name != "off":
             continue
         scores = base.copy()
+        weighted = weights if name == WEIGHTED else None
         if normalize is not None:
-            scores[changed] = scores_with(model, subset, normalize)
+            scores[changed] = scores_with(model, subset, normalize, weighted)
         if name == NEUTRAL_ONLY:  # read emoji only where the text as given gets neutral alone
             scores[~neutral_only(base)] = base[~neutral_only(base)]
         predicted = model.decide(scores)
         sub = multilabel_report(gold[changed], predicted[changed], model.labels)
         whole = multilabel_report(gold, predicted, model.labels)
-        own_scores = scores_with(model, own_texts, normalize)
+        own_scores = scores_with(model, own_texts, normalize, weighted)
         if name == NEUTRAL_ONLY:
             own_base = scores_with(model, own_texts, None)
             own_scores[~neutral_only(own_base)] = own_base[~neutral_only(own_base)]

@@ -42,3 +42,13 @@ def fit_platt(scores: np.ndarray, gold: np.ndarray, iterations: int = 50,
 
 def apply_platt(scores: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (1 / (1 + np.exp(-np.clip(a * _logit(scores) + b, -60, 60)))).astype(np.float32)
+
+
+def shift_logits(scores: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``scores`` with ``offsets`` added to their logits; a score whose offset is 0 stays exactly
+    as it was."""
+    out = np.array(scores, dtype=np.float32, copy=True)
+    moved = offsets != 0
+    if moved.any():
+        out[moved] = apply_platt(out[moved], np.float32(1.0), offsets[moved])
+    return out

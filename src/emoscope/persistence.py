@@ -10,6 +10,7 @@ the model and whatever kind it is::
     thresholds.json             {label: threshold} for sigmoid tasks
     language_thresholds.json    {language: {label: threshold}} (optional)
     calibration.json            per-label Platt map {label: {a, b}} (optional)
+    emoji_weights.json          per-label logit offset for emoji beside words {label: weight} (optional)
     lexical_vocab.txt, lexical.npz   the TF-IDF head (optional; ``config.lexical``)
     zero_shot.json              a zero-shot classifier's label descriptions and settings
     model.onnx, tokenizer.json  the graph and the tokenizer
@@ -39,6 +40,7 @@ LABELS_FILE = "labels.json"
 THRESHOLDS_FILE = "thresholds.json"
 LANGUAGE_THRESHOLDS_FILE = "language_thresholds.json"
 CALIBRATION_FILE = "calibration.json"
+EMOJI_WEIGHTS_FILE = "emoji_weights.json"
 LEXICAL_VOCAB_FILE = "lexical_vocab.txt"
 LEXICAL_WEIGHTS_FILE = "lexical.npz"
 ZERO_SHOT_FILE = "zero_shot.json"
@@ -198,6 +200,7 @@ class ModelFiles:
     language_thresholds: dict = field(default_factory=dict)
     calibration: Optional[tuple[np.ndarray, np.ndarray]] = None
     lexical: Optional[LexicalWeights] = None
+    emoji_weights: Optional[np.ndarray] = None  # (n_labels,) logit offsets, emoscope.train.emoji
 
     @property
     def graph(self) -> Path:
@@ -314,6 +317,8 @@ def read_model(directory: Union[str, Path]) -> ModelFiles:
                        _read_json(language, LANGUAGE_THRESHOLDS_FILE) if language.is_file() else {})
     if (directory / CALIBRATION_FILE).is_file():
         files.calibration = read_calibration(directory, labels)
+    if (directory / EMOJI_WEIGHTS_FILE).is_file():
+        files.emoji_weights = read_emoji_weights(directory, labels)
     if config.lexical:
         files.lexical = read_lexical(directory)
     return files
@@ -323,6 +328,15 @@ def read_calibration(directory: Path, labels: Sequence[str]) -> tuple[np.ndarray
     data = _read_json(Path(directory) / CALIBRATION_FILE, CALIBRATION_FILE)["labels"]
     return (np.array([data[label]["a"] for label in labels], dtype=np.float32),
             np.array([data[label]["b"] for label in labels], dtype=np.float32))
+
+
+def read_emoji_weights(directory: Path, labels: Sequence[str]) -> np.ndarray:
+    data = _read_json(Path(directory) / EMOJI_WEIGHTS_FILE, EMOJI_WEIGHTS_FILE)
+    try:
+        return np.array([data["labels"].get(label, 0.0) for label in labels], dtype=np.float32)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        raise ModelLoadError(f"{Path(directory) / EMOJI_WEIGHTS_FILE}: expected "
+                             '{"labels": {label: weight}}') from None
 
 
 def read_lexical(directory: Path) -> LexicalWeights:
@@ -355,6 +369,16 @@ def write_calibration(directory: Path, labels: Sequence[str], a: np.ndarray, b: 
                                                for label, x, y in zip(labels, a, b)}})
 
 
+EMOJI_WEIGHTS_METHOD = ("added to the logit of a label's calibrated score when an emoji or emoticon beside the "
+                        "text's words means that label (emoscope.train.emoji)")
+
+
+def write_emoji_weights(directory: Path, labels: Sequence[str], weights: np.ndarray,
+                        method: str = EMOJI_WEIGHTS_METHOD) -> None:
+    _write_json(Path(directory) / EMOJI_WEIGHTS_FILE,
+                {"method": method, "labels": {label: round(float(w), 6) for label, w in zip(labels, weights)}})
+
+
 def remove_calibration(directory: Path) -> None:
     (Path(directory) / CALIBRATION_FILE).unlink(missing_ok=True)
 
@@ -371,7 +395,7 @@ def write_lexical(directory: Path, lexical) -> None:
 def write_model(directory: Union[str, Path], config: ModelConfig, labels: Optional[Sequence[str]], *,
                 graph=None, tokenizer: Optional[Path] = None, thresholds=None, lexical=None,
                 calibration: Optional[tuple] = None, language_thresholds: Optional[dict] = None,
-                card=None) -> Path:
+                emoji_weights: Optional[np.ndarray] = None, card=None) -> Path:
     """Write a model directory.  ``graph`` is an ONNX file to copy or an ``onnx.ModelProto`` to
     save; ``tokenizer`` a ``tokenizer.json`` to copy; ``card`` a :class:`~emoscope.card.ModelCard`;
     ``labels`` ``None`` for a model without labels (a sentence encoder).  Files a previous model
@@ -395,7 +419,8 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
     if thresholds is not None:
         write_thresholds(directory, labels, thresholds)
     for present, name in ((lexical, LEXICAL_VOCAB_FILE), (lexical, LEXICAL_WEIGHTS_FILE),
-                          (calibration, CALIBRATION_FILE), (language_thresholds, LANGUAGE_THRESHOLDS_FILE)):
+                          (calibration, CALIBRATION_FILE), (language_thresholds, LANGUAGE_THRESHOLDS_FILE),
+                          (emoji_weights, EMOJI_WEIGHTS_FILE)):
         if present is None:
             (directory / name).unlink(missing_ok=True)
     if lexical is not None:
@@ -404,6 +429,8 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
         write_calibration(directory, labels, *calibration)
     if language_thresholds is not None:
         _write_json(directory / LANGUAGE_THRESHOLDS_FILE, language_thresholds)
+    if emoji_weights is not None:
+        write_emoji_weights(directory, labels, emoji_weights)
     write_config(directory, config)
     if card is not None:
         card.save(directory)
@@ -494,4 +521,4 @@ def copy_model(files: ModelFiles, target: Union[str, Path], *, thresholds=None) 
                        thresholds=files.thresholds if thresholds is None else thresholds,
                        lexical=files.lexical, calibration=files.calibration,
                        language_thresholds=files.language_thresholds or None,
-                       card=ModelCard.load(files.directory))
+                       emoji_weights=files.emoji_weights, card=ModelCard.load(files.directory))

@@ -23,6 +23,7 @@ from emoscope.persistence import (
 )
 from emoscope.text.normalize import (
     EMOTICONS,
+    emoji_labels,
     HAND_MEANINGS,
     MEANINGS_FILE,
     emoji_meaning,
@@ -223,9 +224,12 @@ def test_only_the_default_model_reads_emoji_and_only_texts_of_emoji_alone(model)
     assert model.name == "multidomain-minilm" and model.normalize is emoji_only_to_meaning
 
 
-def _copy_reading(tmp_path_factory, setting):
+def _copy_reading(tmp_path_factory, setting, emoji_weights=False):
+    """The shipped default model copied with ``normalize_emoji`` set to ``setting``, without its
+    offsets for emoji beside words unless ``emoji_weights``."""
     files = read_model(shipped_model_dir("multidomain-minilm"))
     files.config.normalize_emoji = setting
+    files.emoji_weights = files.emoji_weights if emoji_weights else None
     directory = copy_model(files, tmp_path_factory.mktemp("emoji") / f"multidomain-minilm-{setting}")
     assert json.loads((directory / CONFIG_FILE).read_text()).get("normalize_emoji", False) == setting
     return EmotionModel.load(directory)
@@ -256,9 +260,64 @@ def test_angry_emoji_are_no_longer_neutral(model, reading_nothing):
     assert "love" in model.predict("❤️❤️").labels
 
 
-def test_emoji_beside_words_score_as_before(model, reading_nothing):
-    texts = ["my train got cancelled again 😡", "lol 😂", "I love you ❤️", "thanks :)", "see you at 10:30", ""]
+def test_texts_without_emoji_score_as_before(model, reading_nothing):
+    texts = ["see you at 10:30", "the report is at http://example.com/a:b", "I am so angry right now",
+             "great:)", "C:/Users", ""]
     np.testing.assert_array_equal(model.predict_proba(texts), reading_nothing.predict_proba(texts))
+
+
+def test_emoji_beside_words_move_only_the_labels_they_mean(model, reading_nothing):
+    """Each label an emoji means gets its offset on the logit (emoji_weights.json); every other
+    label of the text keeps its score."""
+    labels = model.labels
+    texts = ["my train got cancelled again 😡", "stuck in traffic for two hours 😤", "lol 😂",
+             "I love you ❤️", "thanks :)", "that smell 🤮", "sorry I forgot your birthday 😔"]
+    after, before = model.predict_proba(texts), reading_nothing.predict_proba(texts)
+    logit = lambda p: np.log(p) - np.log1p(-p)  # noqa: E731
+    for text, row_after, row_before in zip(texts, after, before):
+        meant = emoji_labels(text)
+        assert meant, text
+        for j, label in enumerate(labels):
+            if label in meant:
+                expected = logit(row_before[j]) + model.emoji_weights[j]
+                assert logit(row_after[j]) == pytest.approx(expected, abs=1e-3), (text, label)
+            else:
+                assert row_after[j] == row_before[j], (text, label)
+    angry = dict(zip(labels, after[0]))
+    assert angry["anger"] > 1.5 * dict(zip(labels, before[0]))["anger"]
+    # labels the words alone did not give (benchmarks/emoji.py, the hand-written set)
+    for text, label in zip(texts[1:], ("annoyance", None, None, None, "disgust", "sadness")):
+        if label:
+            assert label in model.predict(text).labels and label not in reading_nothing.predict(text).labels
+
+
+def test_emoji_labels_come_from_the_meaning_tables():
+    assert emoji_labels("my train got cancelled again 😡") == {"anger"}
+    assert emoji_labels("lol 😂 :(") == {"amusement", "sadness"}
+    assert emoji_labels("a 🚗 and a flag 🇫🇷") == set()  # no meaning, no label
+    assert emoji_labels("see you at 10:30") == set()
+
+
+def test_the_shipped_offsets_are_what_train_emoji_fits_on_train(model, reading_nothing, goemotions_dir):
+    """``emoscope train emoji`` on GoEmotions train (penalty by 5-fold CV) gives the shipped
+    ``emoji_weights.json`` and its card's numbers; dev and test play no part in it."""
+    from emoscope.card import ModelCard
+    from emoscope.data.goemotions import read_goemotions
+    from emoscope.train.emoji import choose_penalty, emoji_rows, fit_emoji_offsets
+
+    train = read_goemotions(goemotions_dir, "train")
+    rows, meanings = emoji_rows(model, train.texts)
+    record = ModelCard.load(model.directory).extra["emoji"]
+    assert len(rows) == record["texts"]["train"] > 1000
+    # these texts are not emoji alone, so the copy that reads nothing scores them as the model
+    # does before its offsets
+    unshifted = reading_nothing.predict_proba([train.texts[i] for i in rows])
+    gold = train.targets[rows].astype(bool)
+    penalty, losses = choose_penalty(unshifted, meanings, gold)
+    weights, _ = fit_emoji_offsets(unshifted, meanings, gold, penalty)
+    np.testing.assert_allclose(weights, model.emoji_weights, atol=2e-3)
+    assert penalty == record["penalty"] and losses[penalty] < losses["none"]
+    assert record["dev"]["after"] >= record["dev"]["before"]  # how it was accepted (dev, not test)
 
 
 def test_names_still_read_every_emoji(model, reading_names):

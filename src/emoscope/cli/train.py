@@ -139,6 +139,21 @@ def calibrate_command(
     typer.echo(json.dumps({k: v for k, v in result.items() if k != "method"}, indent=2))
 
 
+@train_app.command("emoji")
+def train_emoji_command(
+    data: Path = typer.Option(..., help="Folder holding GoEmotions train.tsv, dev.tsv, test.tsv and labels.txt."),
+    model: Path = typer.Option(..., "--model", help="GoEmotions model directory to update in place (e.g. src/emoscope/models/multidomain-minilm)."),
+    threads: Optional[int] = ThreadsOption,
+    seed: int = SeedOption,
+) -> None:
+    """Fit how far emoji beside words move each label (a logit offset per label, on GoEmotions train); update the card."""
+    from ..train.emoji import train_emoji_offsets
+
+    result = train_emoji_offsets(model, data, command=command_line(), num_threads=threads, seed=seed, progress=progress)
+    typer.echo(json.dumps({"penalty": result["penalty"], "dev": result["dev"], "test": result["test"],
+                           "weights": {k: round(v, 4) for k, v in result["weights"].items()}}, indent=2))
+
+
 @train_app.command("heads")
 def train_heads_command(
     emobank: Path = typer.Option(..., help="EmoBank: emobank.csv or the folder holding it (columns split, V, A, D, text)."),

@@ -9,14 +9,14 @@ from typing import Callable, Iterable, Optional, Sequence, Union, overload
 
 import numpy as np
 
-from ..calibration import apply_platt
+from ..calibration import apply_platt, shift_logits
 from ..errors import ModelLoadError
 from ..metrics import decide
 from ..persistence import ModelConfig, ModelFiles, Task, copy_model, read_config, read_model, resolve_model_dir
 from ..taxonomy import default_rollups
 from .encoder import DEFAULT_BATCH_SIZE, OnnxTextEncoder, sigmoid  # noqa: F401 (re-exported)
 from .lexical import LexicalHead
-from .normalize import normalizer
+from .normalize import emoji_labels, normalizer
 from .results import NEUTRAL, VAD, EmotionResult, RollupResult, RollupSpec  # noqa: F401 (re-exported)
 
 DEFAULT_MODEL = "multidomain-minilm"
@@ -32,6 +32,9 @@ class ComponentScores:
     empty: np.ndarray
     windows: np.ndarray
     heads: dict = field(default_factory=dict)  # head name -> (n_texts, n_targets) values
+    # (n_texts, n_labels) 1 where an emoji or emoticon beside the text's words means the label
+    # (a model with emoji weights; a text the normaliser rewrote has none: it is read as words)
+    emoji: Optional[np.ndarray] = None
 
 
 def mean_over_windows(values: np.ndarray, owners: np.ndarray, n_texts: int) -> np.ndarray:
@@ -110,6 +113,9 @@ class EmotionModel:
         # ``normalize_emoji``: emoji and emoticons as words, emoscope.text.normalize.normalizer);
         # results keep the text as given
         self.normalize: Callable[[str], str] | None = normalizer(self.config.normalize_emoji)
+        # per-label logit offsets for emoji beside words (``emoji_weights.json``, fitted on
+        # GoEmotions train by emoscope.train.emoji), added after calibration; None: none
+        self.emoji_weights: Optional[np.ndarray] = files.emoji_weights if self.task == Task.MULTI_LABEL else None
 
     # -- loading and saving -------------------------------------------------------------
     @classmethod
@@ -158,13 +164,20 @@ class EmotionModel:
         keep = np.flatnonzero(~empty)
         encoder = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         windows = np.zeros(len(texts), dtype=np.int64)
-        lexical = None
+        lexical = emoji = None
         heads = {name: np.full((len(texts), len(h.targets)), h.neutral, dtype=np.float32)
                  for name, h in self.heads.items()}  # an empty text keeps each head's neutral value
         if len(keep):
-            kept = [texts[i] for i in keep]
+            given = kept = [texts[i] for i in keep]
             if self.normalize is not None:
                 kept = [self.normalize(text) for text in kept]
+            if self.emoji_weights is not None:
+                emoji = np.zeros(encoder.shape, dtype=np.float32)
+                for row, original, read in zip(keep, given, kept):
+                    if original == read:
+                        for label in emoji_labels(original):
+                            if label in self.labels:
+                                emoji[row, self.labels.index(label)] = 1.0
             output = self.encoder.run(kept, extra_outputs=[h.output for h in self.heads.values()])
             for name, head in self.heads.items():
                 merge = mean_over_windows if head.windows == "mean" else max_over_windows
@@ -183,17 +196,20 @@ class EmotionModel:
             lexical = np.zeros_like(encoder)
             if len(keep):
                 lexical[keep] = self.lexical.predict_proba(kept)
-        return ComponentScores(encoder, lexical, empty, windows, heads)
+        return ComponentScores(encoder, lexical, empty, windows, heads, emoji)
 
     def blend(self, parts: ComponentScores, encoder_weight: Optional[float] = None,
               calibrated: bool = True) -> np.ndarray:
         """Final scores: the encoder/TF-IDF blend, then (``calibrated``, when the model has
-        ``calibration.json``) the per-label calibration."""
+        ``calibration.json``) the per-label calibration and the offsets of emoji beside words
+        (when it has ``emoji_weights.json``)."""
         weight = self.encoder_weight if encoder_weight is None else encoder_weight
         scores = parts.encoder.copy() if parts.lexical is None else (  # parts stay reusable
             weight * parts.encoder + (1.0 - weight) * parts.lexical)
         if calibrated and self.calibration is not None:
             scores = apply_platt(scores, *self.calibration)
+        if calibrated and self.emoji_weights is not None and parts.emoji is not None:
+            scores = shift_logits(scores, parts.emoji * self.emoji_weights)
         if parts.empty.any() and self.task != Task.REGRESSION:
             scores[parts.empty] = 0.0
             if self._neutral_index is not None:

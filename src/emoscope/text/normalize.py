@@ -193,10 +193,27 @@ HAND_MEANINGS = {
 
 
 @functools.lru_cache(maxsize=None)
+def _meanings_table() -> dict:
+    return json.loads((Path(__file__).with_name(MEANINGS_FILE)).read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
 def train_meanings() -> dict[str, str]:
     """The table made from GoEmotions train: emoji or emoticon -> word."""
-    table = json.loads((Path(__file__).with_name(MEANINGS_FILE)).read_text(encoding="utf-8"))
-    return {key: entry["word"] for key, entry in table["emoji"].items()}
+    return {key: entry["word"] for key, entry in _meanings_table()["emoji"].items()}
+
+
+@functools.lru_cache(maxsize=None)
+def word_labels() -> dict[str, str]:
+    """The GoEmotions label each meaning word stands for (``lol`` -> ``amusement``)."""
+    return {word: label for label, word in _meanings_table()["label_words"].items()}
+
+
+def emoji_labels(text: str) -> set[str]:
+    """The GoEmotions labels the emoji and emoticons of ``text`` mean (:func:`emoji_meaning`);
+    an emoji without a meaning adds none."""
+    words = (emoji_meaning(emoji_key(match)) for match in find_emoji(text))
+    return {word_labels()[word] for word in words if word in word_labels()}
 
 
 def _candidates(key: str) -> list[str]:
