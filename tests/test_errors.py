@@ -77,3 +77,17 @@ def test_errors_are_one_line_at_any_width(args, code, tmp_path):
 def test_missing_extra_names_the_packages_to_install():
     message = str(errors.MissingExtraError("--plot", "report", "no module named 'plotly'"))
     assert "pip install 'plotly" in message and "emoscope[report]" not in message
+
+
+def test_the_threads_environment_variable_sets_the_default_and_is_checked(monkeypatch):
+    from emoscope.errors import UsageError
+    from emoscope.runtime import THREADS_ENV, runtime_threads
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    assert runtime_threads(None) is None and runtime_threads(3) == 3
+    monkeypatch.setenv(THREADS_ENV, "1")
+    assert runtime_threads(None) == 1 and runtime_threads(2) == 2  # an explicit number wins
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(THREADS_ENV, bad)
+        with pytest.raises(UsageError, match=THREADS_ENV):
+            runtime_threads(None)

@@ -14,7 +14,7 @@ MAX_README_BYTES = 12 * 1024
 # Lower layers never import higher ones.  Runtime (the model kinds and what they stand on) never
 # imports features built on it; training and the CLI sit on top.
 LAYERS = {
-    "errors": 0, "protocol": 0, "persistence": 0, "card": 0, "metrics": 0, "calibration": 0,
+    "errors": 0, "protocol": 0, "persistence": 0, "runtime": 0, "card": 0, "metrics": 0, "calibration": 0,
     "taxonomy": 0, "io": 0, "version": 0,
     "text": 1, "speech": 1, "faces": 1,  # model kinds
     "data": 2,  # dataset readers

@@ -437,64 +437,6 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
     return directory
 
 
-def open_session(files: ModelFiles, num_threads: Optional[int] = None):
-    """An onnxruntime CPU session on ``files``' graph (``num_threads``: intra- and inter-op
-    threads; default all cores); a :class:`ModelLoadError` naming the file when it is missing or
-    not a graph onnxruntime reads."""
-    import onnxruntime as ort
-
-    if not files.graph.is_file():
-        raise ModelLoadError(f"{files.directory}: no {files.config.onnx_file}")
-    options = ort.SessionOptions()
-    if num_threads:
-        options.intra_op_num_threads = options.inter_op_num_threads = int(num_threads)
-    try:
-        return ort.InferenceSession(str(files.graph), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own untyped errors for a bad graph
-        raise ModelLoadError(f"{files.graph}: cannot load the graph ({exc})") from None
-
-
-class GraphModel:
-    """What a model kind that is one ONNX graph with labels shares (speech, faces): ``load`` a
-    directory or a shipped name, check its task before anything else is read, ``name``,
-    ``labels`` and ``save_pretrained``.  A subclass sets ``task``, ``default_model`` and
-    ``not_this_kind`` (the end of the wrong-task message)."""
-
-    task: Task
-    default_model: str
-    not_this_kind: str
-
-    def __init__(self, files: ModelFiles, session):
-        self._require_task(files.directory, files.config)
-        self.files = files
-        self.directory = files.directory
-        self.config = files.config
-        self.labels = list(files.labels)
-        self.session = session
-        self._input = session.get_inputs()[0].name
-
-    @classmethod
-    def _require_task(cls, directory: Path, config: ModelConfig) -> None:
-        if config.task != cls.task:
-            raise ModelLoadError(f"{directory}: a {config.task.value} model, not {cls.not_this_kind}")
-
-    @classmethod
-    def load(cls, path: Optional[Union[str, Path]] = None, *, num_threads: Optional[int] = None):
-        """Load the kind's shipped model (``path=None``), a shipped model by name, or a directory."""
-        directory = resolve_model_dir(path, cls.default_model)
-        cls._require_task(directory, read_config(directory))  # before anything else is read
-        files = read_model(directory)
-        return cls(files, open_session(files, num_threads))
-
-    @property
-    def name(self) -> str:
-        return self.config.name or self.directory.name
-
-    def save_pretrained(self, path: Union[str, Path]) -> Path:
-        """Write this model to ``path`` (a directory :meth:`load` reads back)."""
-        return copy_model(self.files, path)
-
-
 def write_zero_shot_settings(directory: Path, settings: dict) -> None:
     _write_json(Path(directory) / ZERO_SHOT_FILE, settings)
 

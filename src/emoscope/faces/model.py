@@ -9,7 +9,8 @@ from typing import Optional
 import numpy as np
 
 from ..errors import MissingExtraError, UsageError
-from ..persistence import GraphModel, ModelFiles, Task
+from ..persistence import ModelFiles, Task
+from ..runtime import GraphModel
 from .results import FaceResult
 
 DEFAULT_MODEL = "face-ferplus"

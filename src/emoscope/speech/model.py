@@ -8,7 +8,8 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from ..persistence import GraphModel, ModelFiles, Task
+from ..persistence import ModelFiles, Task
+from ..runtime import GraphModel
 from .audio import SAMPLE_RATE, AudioSource, speech_spans, stream_audio
 from .results import NEUTRAL, SpeechResult, SpeechSegment
 

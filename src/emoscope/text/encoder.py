@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..persistence import ModelConfig
+from ..runtime import runtime_threads
 
 # One text per model run: dynamic int8 quantization picks one activation scale per run, so in a
 # run of several texts each text's scores depend on its neighbours (benchmarks/batch_size.py
@@ -63,8 +64,9 @@ class OnnxTextEncoder:
             raise ValueError(f"stride must be between 1 and max_tokens - 2, got {stride}")
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        num_threads = runtime_threads(num_threads)
         if num_threads:
-            options.intra_op_num_threads = int(num_threads)
+            options.intra_op_num_threads = num_threads
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(model_path), options,
                                             providers=["CPUExecutionProvider"])
