@@ -11,6 +11,10 @@ the model and whatever kind it is::
     language_thresholds.json    {language: {label: threshold}} (optional)
     calibration.json            per-label Platt map {label: {a, b}} (optional)
     lexical_vocab.txt, lexical.npz   the TF-IDF head (optional; ``config.lexical``)
+    lexical/<language>.npz      one TF-IDF head per language, compact: terms (UTF-8, in the
+                                archive), document frequencies, int8 weights with a scale per
+                                label (optional; ``config.language_encoder_weights``: the
+                                languages that have one and the encoder's weight in each blend)
     zero_shot.json              a zero-shot classifier's label descriptions and settings
     model.onnx, tokenizer.json  the graph and the tokenizer
     model_card.json, README.md  the card (see :mod:`emoscope.card`)
@@ -41,6 +45,7 @@ LANGUAGE_THRESHOLDS_FILE = "language_thresholds.json"
 CALIBRATION_FILE = "calibration.json"
 LEXICAL_VOCAB_FILE = "lexical_vocab.txt"
 LEXICAL_WEIGHTS_FILE = "lexical.npz"
+LANGUAGE_LEXICAL_DIR = "lexical"
 ZERO_SHOT_FILE = "zero_shot.json"
 GRAPH_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -120,6 +125,9 @@ class ModelConfig:
     long_texts: str = "windows"  # or "truncate": keep the first window only
     lexical: bool = False  # a TF-IDF head blended with the encoder
     encoder_weight: float = 1.0
+    # {language: the encoder's weight in that language's blend}: the languages that have their own
+    # TF-IDF head (lexical/<language>.npz), used when the language is given (EmotionModel.for_language)
+    language_encoder_weights: dict[str, float] = field(default_factory=dict)
     at_least_one_label: bool = True
     context_turns: int = 0  # dialogue-turn models: earlier turns read with each turn
     # emoji and emoticons read as words: false, true (their names) or "meaning" (the words of
@@ -138,7 +146,8 @@ class ModelConfig:
     format_version: int = FORMAT_VERSION
 
     _ORDER = ("format_version", "task", "name", "onnx_file", "tokenizer_file", "max_tokens", "stride",
-              "batch_size", "long_texts", "lexical", "encoder_weight", "at_least_one_label",
+              "batch_size", "long_texts", "lexical", "encoder_weight", "language_encoder_weights",
+              "at_least_one_label",
               "context_turns", "normalize_emoji", "quantized", "base_model", "sample_rate", "segment_seconds",
               "image_size")
 
@@ -185,6 +194,9 @@ class LexicalWeights:
     idf: np.ndarray
     coef: np.ndarray  # (n_features, n_labels)
     intercept: np.ndarray
+    n_word: Optional[int] = None  # the first n_word terms are word n-grams (None: all of them)
+    char_ngrams: Optional[tuple[int, int]] = None  # the rest: character n-grams of these lengths
+    annotated: Optional[np.ndarray] = None  # (n_labels,) False: a label the head was not fitted for
 
 
 @dataclass
@@ -198,6 +210,7 @@ class ModelFiles:
     language_thresholds: dict = field(default_factory=dict)
     calibration: Optional[tuple[np.ndarray, np.ndarray]] = None
     lexical: Optional[LexicalWeights] = None
+    language_lexical: dict[str, LexicalWeights] = field(default_factory=dict)
 
     @property
     def graph(self) -> Path:
@@ -316,6 +329,8 @@ def read_model(directory: Union[str, Path]) -> ModelFiles:
         files.calibration = read_calibration(directory, labels)
     if config.lexical:
         files.lexical = read_lexical(directory)
+    for language in config.language_encoder_weights:
+        files.language_lexical[language] = read_lexical(directory / LANGUAGE_LEXICAL_DIR, language)
     return files
 
 
@@ -325,14 +340,25 @@ def read_calibration(directory: Path, labels: Sequence[str]) -> tuple[np.ndarray
             np.array([data[label]["b"] for label in labels], dtype=np.float32))
 
 
-def read_lexical(directory: Path) -> LexicalWeights:
+def read_lexical(directory: Path, language: Optional[str] = None) -> LexicalWeights:
+    """The model's TF-IDF head (``lexical_vocab.txt`` + ``lexical.npz``) or (``language``,
+    ``directory`` the model's ``lexical/`` folder) one language's (``<language>.npz``)."""
     directory = Path(directory)
+    what = "the lexical head" if language is None else f"the lexical head of language {language!r}"
     try:
-        terms = (directory / LEXICAL_VOCAB_FILE).read_text(encoding="utf-8").split("\n")[:-1]
-        with np.load(directory / LEXICAL_WEIGHTS_FILE) as data:
-            return LexicalWeights(terms, data["idf"], data["coef"], data["intercept"])
-    except OSError as exc:
-        raise ModelLoadError(f"{directory}: cannot read the lexical head ({exc})") from None
+        if language is None:
+            terms = (directory / LEXICAL_VOCAB_FILE).read_text(encoding="utf-8").split("\n")[:-1]
+            with np.load(directory / LEXICAL_WEIGHTS_FILE) as data:
+                out = LexicalWeights(terms, data["idf"], data["coef"], data["intercept"])
+        else:
+            with np.load(directory / f"{language}.npz") as data:
+                out = _read_compact_lexical(data)
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelLoadError(f"{directory}: cannot read {what} ({exc})") from None
+    if len(out.terms) != len(out.idf) or out.coef.shape[0] != len(out.terms):
+        raise ModelLoadError(f"{directory}: {what} has {len(out.terms)} terms for {len(out.idf)} idf values "
+                             f"and {out.coef.shape[0]} weight rows")
+    return out
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -359,23 +385,60 @@ def remove_calibration(directory: Path) -> None:
     (Path(directory) / CALIBRATION_FILE).unlink(missing_ok=True)
 
 
-def write_lexical(directory: Path, lexical) -> None:
-    """Store a lexical head (anything with ``terms``, ``idf``, ``coef`` and ``intercept``)."""
+def write_lexical(directory: Path, lexical, language: Optional[str] = None) -> None:
+    """Store a lexical head (anything with ``terms``, ``idf``, ``coef`` and ``intercept``): the
+    model's (weights float16), or (``language``, ``directory`` the model's ``lexical/`` folder) one
+    language's in the compact form (the head must also have ``n_documents``, ``n_word``,
+    ``char_ngrams`` and ``annotated``)."""
     directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if language is not None:
+        np.savez_compressed(directory / f"{language}.npz", **_compact_lexical(lexical))
+        return
     (directory / LEXICAL_VOCAB_FILE).write_text("\n".join(lexical.terms) + "\n", encoding="utf-8")
     np.savez_compressed(directory / LEXICAL_WEIGHTS_FILE, idf=np.asarray(lexical.idf, dtype=np.float32),
                         coef=np.asarray(lexical.coef).astype(np.float16),
                         intercept=np.asarray(lexical.intercept, dtype=np.float32))
 
 
+def _compact_lexical(lexical) -> dict:
+    """A language's head as few bytes: the terms as one UTF-8 text (compressed with the rest), the
+    document frequencies (scikit-learn's smoothed idf, ``ln((1 + n) / (1 + df)) + 1``, is recomputed
+    exactly from them) and int8 weights with one scale per label."""
+    if any("\n" in term for term in lexical.terms):
+        raise ValueError("a lexical term holds a newline")
+    n = int(lexical.n_documents)
+    idf = np.asarray(lexical.idf, dtype=np.float64)
+    df = np.rint((1 + n) / np.exp(idf - 1) - 1).astype(np.int64)
+    coef = np.asarray(lexical.coef, dtype=np.float32)
+    scale = np.maximum(np.abs(coef).max(axis=0), 1e-12) / 127.0
+    return {"terms": np.frombuffer("\n".join(lexical.terms).encode("utf-8"), dtype=np.uint8),
+            "df": df.astype(np.uint16 if df.max(initial=0) < 2 ** 16 else np.uint32), "n_documents": np.int64(n),
+            "coef": np.rint(coef / scale).astype(np.int8), "coef_scale": scale.astype(np.float32),
+            "intercept": np.asarray(lexical.intercept, dtype=np.float32), "n_word": np.int64(lexical.n_word),
+            "char_ngrams": np.asarray(lexical.char_ngrams, dtype=np.int64),
+            "annotated": np.asarray(lexical.annotated, dtype=bool)}
+
+
+def _read_compact_lexical(data) -> LexicalWeights:
+    text = data["terms"].tobytes().decode("utf-8")
+    terms = text.split("\n") if text else []
+    n = int(data["n_documents"])
+    idf = np.log((1 + n) / (1 + data["df"].astype(np.float64))) + 1
+    coef = data["coef"].astype(np.float32) * data["coef_scale"][None, :]
+    return LexicalWeights(terms, idf, coef, data["intercept"], int(data["n_word"]),
+                          tuple(int(x) for x in data["char_ngrams"]), data["annotated"].astype(bool))
+
+
 def write_model(directory: Union[str, Path], config: ModelConfig, labels: Optional[Sequence[str]], *,
                 graph=None, tokenizer: Optional[Path] = None, thresholds=None, lexical=None,
                 calibration: Optional[tuple] = None, language_thresholds: Optional[dict] = None,
-                card=None) -> Path:
+                language_lexical: Optional[dict] = None, card=None) -> Path:
     """Write a model directory.  ``graph`` is an ONNX file to copy or an ``onnx.ModelProto`` to
     save; ``tokenizer`` a ``tokenizer.json`` to copy; ``card`` a :class:`~emoscope.card.ModelCard`;
-    ``labels`` ``None`` for a model without labels (a sentence encoder).  Files a previous model
-    left there that this one does not have are removed."""
+    ``labels`` ``None`` for a model without labels (a sentence encoder); ``language_lexical``
+    ``{language: head}`` with ``config.language_encoder_weights`` naming the same languages.
+    Files a previous model left there that this one does not have are removed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     config.lexical = lexical is not None if config.task.sigmoid else config.lexical
@@ -404,6 +467,11 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
         write_calibration(directory, labels, *calibration)
     if language_thresholds is not None:
         _write_json(directory / LANGUAGE_THRESHOLDS_FILE, language_thresholds)
+    if sorted(language_lexical or {}) != sorted(config.language_encoder_weights):
+        raise ValueError("language_lexical and config.language_encoder_weights must name the same languages")
+    shutil.rmtree(directory / LANGUAGE_LEXICAL_DIR, ignore_errors=True)
+    for language, head in (language_lexical or {}).items():
+        write_lexical(directory / LANGUAGE_LEXICAL_DIR, head, language)
     write_config(directory, config)
     if card is not None:
         card.save(directory)
@@ -494,4 +562,4 @@ def copy_model(files: ModelFiles, target: Union[str, Path], *, thresholds=None) 
                        thresholds=files.thresholds if thresholds is None else thresholds,
                        lexical=files.lexical, calibration=files.calibration,
                        language_thresholds=files.language_thresholds or None,
-                       card=ModelCard.load(files.directory))
+                       language_lexical=files.language_lexical or None, card=ModelCard.load(files.directory))
