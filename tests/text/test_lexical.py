@@ -33,7 +33,7 @@ def test_lexical_head_matches_scikit_learn():
 
 
 def test_char_ngrams_by_hand():
-    assert char_wb_ngrams("Ab  c", 2, 3) == [" a", "ab", "b ", " ab", "ab ", " c", "c "]
+    assert char_wb_ngrams("Ab  c", 2, 3) == [" a", "ab", "b ", " ab", "ab ", " c", "c ", " c "]
     assert char_wb_ngrams("", 2, 5) == []
 
 
@@ -44,7 +44,7 @@ def test_word_and_char_head_matches_scikit_learn_on_real_texts():
     from scipy.sparse import hstack
 
     from emoscope.data.semeval import read_track_a
-    from emoscope.train.lexical import word_char_vectorizers
+    from emoscope.evaluate.tfidf import word_char_vectorizers
 
     track_a = needs(DATASETS / "semeval2025-task11" / "track_a")
     for language, split in read_track_a(track_a, "train", ["amh", "chn", "deu", "rus", "hin"]).items():
@@ -69,7 +69,7 @@ def test_the_shipped_language_heads_match_scikit_learn():
 
     from emoscope import EmotionModel
     from emoscope.data.semeval import read_track_a
-    from emoscope.train.lexical import word_char_vectorizers
+    from emoscope.evaluate.tfidf import word_char_vectorizers
 
     track_a = needs(DATASETS / "semeval2025-task11" / "track_a")
     model = EmotionModel.load("semeval-multilingual-e5")
@@ -89,7 +89,7 @@ def test_the_shipped_language_heads_match_scikit_learn():
 def test_a_language_head_is_stored_compactly(tmp_path):
     """lexical/<language>.npz: terms in the archive, document frequencies (the idf comes back
     exactly), int8 weights (within half a step of each label's scale)."""
-    from emoscope.train.lexical import fit_word_char_head
+    from emoscope.evaluate.tfidf import fit_word_char_head
 
     texts = ["Ich bin so wütend!", "so glücklich heute", "ich habe Angst", "wütend und traurig",
              "heute glücklich", "Angst, Angst"] * 3

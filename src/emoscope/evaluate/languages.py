@@ -75,7 +75,7 @@ def tfidf_baseline(train: dict[str, LabelledTexts], scored: dict[str, LabelledTe
     """Per language of ``scored``: the macro-F1 of the TF-IDF baseline (:data:`BASELINE`) fitted on
     that language's ``train`` rows, with per-emotion thresholds chosen on the ``scored`` rows
     themselves (an optimistic baseline).  Needs scikit-learn (the train extra)."""
-    from ..train.lexical import fit_word_char_head
+    from .tfidf import fit_word_char_head
 
     out = {}
     for language, split in scored.items():

@@ -3,7 +3,7 @@
 ``semeval-multilingual-e5``'s frozen encoder and shared ridge head read meaning in 28 languages,
 but miss each language's own vocabulary: a per-language TF-IDF model beats it in most languages.
 This recipe keeps the base model's graph and adds, for each language, a word 1-2-gram +
-character 2-5-gram TF-IDF logistic-regression head (:func:`~.lexical.fit_word_char_head`) fitted
+character 2-5-gram TF-IDF logistic-regression head (:func:`emoscope.evaluate.tfidf.fit_word_char_head`) fitted
 on that language's train split, blended with the encoder's probabilities with that language's
 weight; the language's thresholds are chosen anew for the blend.  The official dev split is only
 reported.
@@ -45,7 +45,7 @@ from ..text.model import EmotionModel
 from .arguments import LanguageLexicalArguments
 from .builder import training_record
 from .features import fit_platt_per_label, layer_features
-from .lexical import fit_word_char_head
+from ..evaluate.tfidf import fit_word_char_head
 
 
 def macro_f1(targets: np.ndarray, scores: np.ndarray, thresholds: np.ndarray) -> float:
