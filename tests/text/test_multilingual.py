@@ -89,6 +89,7 @@ def test_languages_without_disgust_or_surprise_keep_the_encoder_score_there(mult
         model = multilingual.for_language(language)
         column = multilingual.labels.index(emotion)
         assert not model.lexical.annotated[column] and model.lexical.annotated.sum() == 5
+        assert model.thresholds[column] == pytest.approx(multilingual.thresholds[column])  # the shared one
         np.testing.assert_allclose(model.predict_proba(texts)[:, column], encoder[:, column], atol=1e-6)
         assert len(model.predict(texts)) == 2
 

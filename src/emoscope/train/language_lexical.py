@@ -176,6 +176,9 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
         lexical = held_head.predict_proba([split.texts[i] for i in rows])
         encoder_scores = encoder_oof[languages == language]
         weight, thresholds, f1 = choose_weight(split.targets[rows], encoder_scores, lexical, args.encoder_weights)
+        # an emotion without a positive sampled row (one the language was not annotated for, such as
+        # English disgust) keeps the shared threshold
+        thresholds = np.where((split.targets[rows] == 1).any(axis=0), thresholds, files.thresholds)
         alone, _ = tuned(split.targets[rows], encoder_scores)
         weights[language] = weight
         language_thresholds[language] = {l: round(float(t), 4) for l, t in zip(labels, thresholds)}
