@@ -58,6 +58,11 @@ class ModelLoadError(EmoscopeError, OSError):
     summary = "model directory missing or incomplete"
 
 
+class UnknownLanguageWarning(UserWarning):
+    """A language a multilingual model has no thresholds (or TF-IDF head) for: the model decides
+    with its shared thresholds and its encoder alone (``EmotionModel.for_language``)."""
+
+
 class TaxonomyError(EmoscopeError, ValueError):
     exit_code = 8
     summary = "invalid taxonomy or label mapping"

@@ -12,6 +12,10 @@ the model and whatever kind it is::
     calibration.json            per-label Platt map {label: {a, b}} (optional)
     emoji_weights.json          per-label logit offset for emoji beside words {label: weight} (optional)
     lexical_vocab.txt, lexical.npz   the TF-IDF head (optional; ``config.lexical``)
+    lexical/<language>.npz      one TF-IDF head per language, compact: terms (UTF-8, in the
+                                archive), document frequencies, int8 weights with a scale per
+                                label (optional; ``config.language_encoder_weights``: the
+                                languages that have one and the encoder's weight in each blend)
     zero_shot.json              a zero-shot classifier's label descriptions and settings
     model.onnx, tokenizer.json  the graph and the tokenizer
     model_card.json, README.md  the card (see :mod:`emoscope.card`)
@@ -33,6 +37,8 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from .errors import ModelLoadError
+from .lexical_files import (LEXICAL_VOCAB_FILE, LEXICAL_WEIGHTS_FILE, LexicalWeights,  # noqa: F401 (re-exported)
+                            read_lexical, write_lexical)
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -41,8 +47,7 @@ THRESHOLDS_FILE = "thresholds.json"
 LANGUAGE_THRESHOLDS_FILE = "language_thresholds.json"
 CALIBRATION_FILE = "calibration.json"
 EMOJI_WEIGHTS_FILE = "emoji_weights.json"
-LEXICAL_VOCAB_FILE = "lexical_vocab.txt"
-LEXICAL_WEIGHTS_FILE = "lexical.npz"
+LANGUAGE_LEXICAL_DIR = "lexical"
 ZERO_SHOT_FILE = "zero_shot.json"
 GRAPH_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -122,6 +127,9 @@ class ModelConfig:
     long_texts: str = "windows"  # or "truncate": keep the first window only
     lexical: bool = False  # a TF-IDF head blended with the encoder
     encoder_weight: float = 1.0
+    # {language: the encoder's weight in that language's blend}: the languages that have their own
+    # TF-IDF head (lexical/<language>.npz), used when the language is given (EmotionModel.for_language)
+    language_encoder_weights: dict[str, float] = field(default_factory=dict)
     at_least_one_label: bool = True
     context_turns: int = 0  # dialogue-turn models: earlier turns read with each turn
     # emoji and emoticons read as words: false, true (their names) or "meaning" (the words of
@@ -140,7 +148,8 @@ class ModelConfig:
     format_version: int = FORMAT_VERSION
 
     _ORDER = ("format_version", "task", "name", "onnx_file", "tokenizer_file", "max_tokens", "stride",
-              "batch_size", "long_texts", "lexical", "encoder_weight", "at_least_one_label",
+              "batch_size", "long_texts", "lexical", "encoder_weight", "language_encoder_weights",
+              "at_least_one_label",
               "context_turns", "normalize_emoji", "quantized", "base_model", "sample_rate", "segment_seconds",
               "image_size")
 
@@ -180,16 +189,6 @@ class ModelConfig:
 
 
 @dataclass
-class LexicalWeights:
-    """The TF-IDF head's arrays as stored (see :class:`emoscope.text.lexical.LexicalHead`)."""
-
-    terms: list[str]
-    idf: np.ndarray
-    coef: np.ndarray  # (n_features, n_labels)
-    intercept: np.ndarray
-
-
-@dataclass
 class ModelFiles:
     """A model directory, read: what every model kind is built from."""
 
@@ -201,6 +200,7 @@ class ModelFiles:
     calibration: Optional[tuple[np.ndarray, np.ndarray]] = None
     lexical: Optional[LexicalWeights] = None
     emoji_weights: Optional[np.ndarray] = None  # (n_labels,) logit offsets, emoscope.train.emoji
+    language_lexical: dict[str, LexicalWeights] = field(default_factory=dict)
 
     @property
     def graph(self) -> Path:
@@ -321,6 +321,8 @@ def read_model(directory: Union[str, Path]) -> ModelFiles:
         files.emoji_weights = read_emoji_weights(directory, labels)
     if config.lexical:
         files.lexical = read_lexical(directory)
+    for language in config.language_encoder_weights:
+        files.language_lexical[language] = read_lexical(directory / LANGUAGE_LEXICAL_DIR, language)
     return files
 
 
@@ -337,16 +339,6 @@ def read_emoji_weights(directory: Path, labels: Sequence[str]) -> np.ndarray:
     except (KeyError, TypeError, AttributeError, ValueError):
         raise ModelLoadError(f"{Path(directory) / EMOJI_WEIGHTS_FILE}: expected "
                              '{"labels": {label: weight}}') from None
-
-
-def read_lexical(directory: Path) -> LexicalWeights:
-    directory = Path(directory)
-    try:
-        terms = (directory / LEXICAL_VOCAB_FILE).read_text(encoding="utf-8").split("\n")[:-1]
-        with np.load(directory / LEXICAL_WEIGHTS_FILE) as data:
-            return LexicalWeights(terms, data["idf"], data["coef"], data["intercept"])
-    except OSError as exc:
-        raise ModelLoadError(f"{directory}: cannot read the lexical head ({exc})") from None
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -383,23 +375,16 @@ def remove_calibration(directory: Path) -> None:
     (Path(directory) / CALIBRATION_FILE).unlink(missing_ok=True)
 
 
-def write_lexical(directory: Path, lexical) -> None:
-    """Store a lexical head (anything with ``terms``, ``idf``, ``coef`` and ``intercept``)."""
-    directory = Path(directory)
-    (directory / LEXICAL_VOCAB_FILE).write_text("\n".join(lexical.terms) + "\n", encoding="utf-8")
-    np.savez_compressed(directory / LEXICAL_WEIGHTS_FILE, idf=np.asarray(lexical.idf, dtype=np.float32),
-                        coef=np.asarray(lexical.coef).astype(np.float16),
-                        intercept=np.asarray(lexical.intercept, dtype=np.float32))
-
-
 def write_model(directory: Union[str, Path], config: ModelConfig, labels: Optional[Sequence[str]], *,
                 graph=None, tokenizer: Optional[Path] = None, thresholds=None, lexical=None,
                 calibration: Optional[tuple] = None, language_thresholds: Optional[dict] = None,
-                emoji_weights: Optional[np.ndarray] = None, card=None) -> Path:
+                language_lexical: Optional[dict] = None, emoji_weights: Optional[np.ndarray] = None,
+                card=None) -> Path:
     """Write a model directory.  ``graph`` is an ONNX file to copy or an ``onnx.ModelProto`` to
     save; ``tokenizer`` a ``tokenizer.json`` to copy; ``card`` a :class:`~emoscope.card.ModelCard`;
-    ``labels`` ``None`` for a model without labels (a sentence encoder).  Files a previous model
-    left there that this one does not have are removed."""
+    ``labels`` ``None`` for a model without labels (a sentence encoder); ``language_lexical``
+    ``{language: head}`` with ``config.language_encoder_weights`` naming the same languages.
+    Files a previous model left there that this one does not have are removed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     config.lexical = lexical is not None if config.task.sigmoid else config.lexical
@@ -431,6 +416,11 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
         _write_json(directory / LANGUAGE_THRESHOLDS_FILE, language_thresholds)
     if emoji_weights is not None:
         write_emoji_weights(directory, labels, emoji_weights)
+    if sorted(language_lexical or {}) != sorted(config.language_encoder_weights):
+        raise ValueError("language_lexical and config.language_encoder_weights must name the same languages")
+    shutil.rmtree(directory / LANGUAGE_LEXICAL_DIR, ignore_errors=True)
+    for language, head in (language_lexical or {}).items():
+        write_lexical(directory / LANGUAGE_LEXICAL_DIR, head, language)
     write_config(directory, config)
     if card is not None:
         card.save(directory)
@@ -463,4 +453,5 @@ def copy_model(files: ModelFiles, target: Union[str, Path], *, thresholds=None) 
                        thresholds=files.thresholds if thresholds is None else thresholds,
                        lexical=files.lexical, calibration=files.calibration,
                        language_thresholds=files.language_thresholds or None,
-                       emoji_weights=files.emoji_weights, card=ModelCard.load(files.directory))
+                       language_lexical=files.language_lexical or None, emoji_weights=files.emoji_weights,
+                       card=ModelCard.load(files.directory))

@@ -5,7 +5,9 @@ tests/test_cards.py; the runs here read small slices of the datasets."""
 
 import json
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from tests.helpers import assert_clean_error, DATASETS, needs, run_cli
 
@@ -85,3 +87,25 @@ def test_evaluate_semeval_a_scores_only_the_languages_asked_for(tmp_path):
     assert set(printed) == {"deu", "hau"}
     for language in printed:
         assert {"macro_f1", "macro_f1_shared_thresholds"} <= set(printed[language])
+
+
+def test_evaluate_semeval_a_prints_the_tfidf_baseline_and_the_difference(tmp_path):
+    """With a train/ folder beside dev/, each language's row shows the model, the TF-IDF baseline
+    (fitted on that train split, thresholds chosen on the scored rows) and model - baseline."""
+    needs(TRACK_A / "dev")
+    pytest.importorskip("sklearn")
+    for split, rows in (("train", 400), ("dev", ROWS)):
+        (tmp_path / split).mkdir()
+        for language in ("deu", "eng"):  # English has no disgust column
+            pd.read_csv(TRACK_A / split / f"{language}.csv").head(rows).to_csv(tmp_path / split / f"{language}.csv",
+                                                                                index=False)
+    result = run_cli("evaluate", "--dataset", "semeval-a", "--data", tmp_path, "--threads", "2")
+    assert result.returncode == 0, result.stderr
+    assert "TF-IDF baseline" in result.stdout and "difference" in result.stdout
+    printed = json.loads(run_cli("evaluate", "--dataset", "semeval-a", "--data", tmp_path, "--threads", "2",
+                                 "--json").stdout)
+    for language, row in printed["languages"].items():
+        assert 0 <= row["tfidf_baseline_macro_f1"] <= 1, language
+        assert f"{row['macro_f1'] - row['tfidf_baseline_macro_f1']:+.4f}" in result.stdout
+    assert printed["mean_tfidf_baseline_macro_f1"] == pytest.approx(
+        np.mean([r["tfidf_baseline_macro_f1"] for r in printed["languages"].values()]))

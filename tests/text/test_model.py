@@ -132,7 +132,7 @@ def test_model_card_is_complete(model):
     assert card["training"]["command"].startswith("emoscope train fast")
     assert {"seed", "wall_seconds"} <= set(card["training"])
     assert (model.directory / "README.md").read_text().count("|") > 28
-    size = sum(f.stat().st_size for f in model.directory.iterdir())
+    size = sum(f.stat().st_size for f in model.directory.rglob("*") if f.is_file())
     assert size < 30e6
 
 

@@ -23,13 +23,19 @@ def card(multilingual):
 
 
 def test_the_shipped_model_is_small_and_its_card_has_every_dev_language(multilingual, card):
-    size = sum(f.stat().st_size for f in multilingual.directory.iterdir() if f.is_file())
+    size = sum(f.stat().st_size for f in multilingual.directory.rglob("*") if f.is_file())
     assert size < 30e6
-    languages = card["metrics"]["semeval-a/dev"]["languages"]
+    dev = card["metrics"]["semeval-a/dev"]
+    languages = dev["languages"]
     assert len(languages) == 28 and len(card["data"]["languages"]) == 28
     assert sorted(multilingual.language_thresholds) == sorted(languages)
-    assert "| deu |" in (multilingual.directory / "README.md").read_text()
-    assert card["training"]["command"].startswith("emoscope train multilingual")
+    assert sorted(multilingual.language_encoder_weights) == sorted(languages)
+    readme = (multilingual.directory / "README.md").read_text()
+    assert "| deu |" in readme and "TF-IDF baseline" in readme and "train+dev CV" in readme
+    assert card["training"]["command"].startswith("emoscope train multilingual-lexical")
+    # the baseline beside the model, per language, and the train+dev cross-validation
+    assert all("tfidf_baseline_macro_f1" in row for row in languages.values())
+    assert sorted(card["extra"]["language_lexical"]["train_dev_cv_macro_f1"]) == sorted(languages)
 
 
 def test_it_reads_emotions_in_other_languages(multilingual):
@@ -47,19 +53,54 @@ def test_it_reads_emotions_in_other_languages(multilingual):
     assert "joy" in results[1].labels
 
 
-def test_each_language_decides_with_its_own_thresholds(multilingual):
-    from emoscope.errors import ModelLoadError
+def test_each_language_decides_with_its_own_thresholds_and_tfidf_head(multilingual):
+    from emoscope.errors import UnknownLanguageWarning
 
     german = multilingual.for_language("deu")
     expected = [multilingual.language_thresholds["deu"][l] for l in multilingual.labels]
     np.testing.assert_allclose(german.thresholds, expected, atol=1e-6)
     assert german.language == "deu" and multilingual.language is None
     text = "Ich hasse dich! Du hast alles ruiniert, ich bin so wütend!"
-    np.testing.assert_array_equal(german.predict_proba([text]), multilingual.predict_proba([text]))
-    with pytest.raises(ModelLoadError, match="no thresholds for language 'xx'"):
-        multilingual.for_language("xx")
+    # the language's scores: its weight times the encoder's, plus the rest times its TF-IDF head's
+    weight = multilingual.language_encoder_weights["deu"]
+    assert 0 <= weight < 1
+    encoder = multilingual.predict_proba([text])
+    lexical = german.lexical.predict_proba([text])
+    np.testing.assert_allclose(german.predict_proba([text]), weight * encoder + (1 - weight) * lexical, atol=1e-6)
+    # a language the model does not know: the shared thresholds and the encoder alone, with a warning
+    with pytest.warns(UnknownLanguageWarning, match="no thresholds for language 'xx'"):
+        unknown = multilingual.for_language("xx")
+    np.testing.assert_array_equal(unknown.thresholds, multilingual.thresholds)
+    np.testing.assert_array_equal(unknown.predict_proba([text]), encoder)
     shown = run_cli("analyze", "--model", NAME, "--language", "deu", "--json", text)
     assert shown.returncode == 0, shown.stderr
     assert "anger" in json.loads(shown.stdout)[0]["labels"]
-    refused = run_cli("analyze", "--model", NAME, "--language", "xx", text)
-    assert refused.returncode == 7 and "no thresholds for language 'xx'" in refused.stderr
+    fallback = run_cli("analyze", "--model", NAME, "--language", "xx", "--json", text)
+    assert fallback.returncode == 0 and "no thresholds for language 'xx'" in fallback.stderr
+    assert "anger" in json.loads(fallback.stdout)[0]["labels"]
+
+
+def test_languages_without_disgust_or_surprise_keep_the_encoder_score_there(multilingual):
+    """English has no disgust and Afrikaans no surprise in track A: their TF-IDF heads were not
+    fitted for it, so the model keeps the encoder's score for that emotion."""
+    texts = ["That is disgusting, I feel sick looking at it.", "Ek is so bly vandag!"]
+    encoder = multilingual.predict_proba(texts)
+    for language, emotion in (("eng", "disgust"), ("afr", "surprise")):
+        model = multilingual.for_language(language)
+        column = multilingual.labels.index(emotion)
+        assert not model.lexical.annotated[column] and model.lexical.annotated.sum() == 5
+        assert model.thresholds[column] == pytest.approx(multilingual.thresholds[column])  # the shared one
+        np.testing.assert_allclose(model.predict_proba(texts)[:, column], encoder[:, column], atol=1e-6)
+        assert len(model.predict(texts)) == 2
+
+
+def test_a_texts_scores_do_not_depend_on_its_batch(multilingual):
+    from emoscope.data.semeval import read_track_a
+    from tests.helpers import DATASETS, needs
+
+    texts = read_track_a(needs(DATASETS / "semeval2025-task11" / "track_a"), "dev", ["ukr"])["ukr"].texts[:40]
+    model = multilingual.for_language("ukr")
+    together = model.predict_proba(texts)
+    alone = np.concatenate([model.predict_proba([t]) for t in texts[:8]])
+    np.testing.assert_allclose(together[:8], alone, atol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(texts[::-1])[::-1], together, atol=1e-6)

@@ -11,7 +11,7 @@ import typer
 
 from ..errors import UsageError
 from ..train.arguments import (AccurateArguments, CustomArguments, DistillArguments, FastArguments, FrozenArguments,
-                               GoEmotionsArguments, MeldArguments, MultilingualArguments, FaceArguments, SpeechArguments, TrainingArguments,
+                               GoEmotionsArguments, LanguageLexicalArguments, MeldArguments, MultilingualArguments, FaceArguments, SpeechArguments, TrainingArguments,
                                default_of)
 from .app import column_list, command_line, console, progress, recipe, train_app
 
@@ -216,6 +216,25 @@ def train_multilingual_command(
     multilingual.train_multilingual(data, out, MultilingualArguments(vocab_size=vocab_size, seed=seed,
                                                                      num_threads=threads),
                                     weights_path=weights, progress=progress, command=command_line())
+
+
+@train_app.command("multilingual-lexical")
+def train_multilingual_lexical_command(
+    data: Path = typer.Option(..., help="SemEval 2025 Task 11 track A folder (train/ and dev/ of <language>.csv)."),
+    out: Path = typer.Option(..., help="Model directory to write."),
+    base: str = typer.Option("semeval-multilingual-e5", help="The multilingual model whose encoder is kept (a shipped name or a folder)."),
+    sample_per_language: int = typer.Option(default_of(LanguageLexicalArguments, "sample_per_language"), help="Train rows per language encoded to choose each language's encoder weight and thresholds."),
+    max_features: int = typer.Option(default_of(LanguageLexicalArguments, "max_features"), help="Terms kept per language (keeps the model under 30 MB)."),
+    cache: Optional[Path] = typer.Option(None, help="Folder for the sampled rows' encoder features (computed once)."),
+    threads: Optional[int] = ThreadsOption,
+    seed: int = SeedOption,
+) -> None:
+    """Per-language TF-IDF heads (word 1-2 + char 2-5-grams) blended with a multilingual model's encoder."""
+    language_lexical = recipe("language_lexical")
+    args = LanguageLexicalArguments(sample_per_language=sample_per_language, max_features=max_features, seed=seed,
+                                    num_threads=threads)
+    language_lexical.train_language_lexical(data, base, out, args, cache=cache, progress=progress,
+                                            command=command_line())
 
 
 @train_app.command("export-encoder")

@@ -8,6 +8,7 @@ that the CLI prints as tables and the card renders as Markdown).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -21,7 +22,7 @@ from .labels import (EvaluationReport, describe_goemotions, describe_labelled, e
                      labelled_metrics)
 from .faces import describe_faces, evaluate_face_model, ferplus_payload
 from .speech import describe_speech, evaluate_speech_model
-from .languages import describe_track_a, evaluate_track_a, language_macro_f1
+from .languages import describe_track_a, evaluate_track_a, has_track_a_labels, language_macro_f1, tfidf_baseline
 from .zeroshot import describe_zero_shot, evaluate_zero_shot_ekman
 
 SPLITS = ("train", "dev", "test")
@@ -80,7 +81,17 @@ def _track_a(data: Path, split: str, model: Optional[str], options: EvaluationOp
 
     splits = read_track_a(data, split, options.languages)
     loaded = EmotionModel.load(model or "semeval-multilingual-e5", num_threads=options.num_threads)
-    return {"dataset": "semeval-a", "split": split, "model": loaded.name, **evaluate_track_a(loaded, splits)}
+    baseline = None
+    if split != "train" and has_track_a_labels(loaded) and (Path(data) / "train").is_dir():
+        # the per-language TF-IDF baseline, fitted on train
+        try:
+            import sklearn  # noqa: F401
+        except ImportError:
+            warnings.warn("the TF-IDF baseline needs scikit-learn (the train extra): left out", stacklevel=2)
+        else:
+            baseline = tfidf_baseline(read_track_a(data, "train", list(splits)), splits)
+    return {"dataset": "semeval-a", "split": split, "model": loaded.name,
+            **evaluate_track_a(loaded, splits, baseline)}
 
 
 def _meld(data: Path, split: str, model: Optional[str], options: EvaluationOptions) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union, overload
@@ -10,7 +11,7 @@ from typing import Callable, Iterable, Optional, Sequence, Union, overload
 import numpy as np
 
 from ..calibration import apply_platt, shift_logits
-from ..errors import ModelLoadError
+from ..errors import ModelLoadError, UnknownLanguageWarning
 from ..metrics import decide
 from ..persistence import ModelConfig, ModelFiles, Task, copy_model, read_config, read_model, resolve_model_dir
 from ..taxonomy import default_rollups
@@ -108,6 +109,9 @@ class EmotionModel:
         # extra graph outputs from the same pass (VAD, intensity): {name: HeadSpec}
         self.heads = dict(self.config.heads) if self.task == Task.MULTI_LABEL else {}
         self.language_thresholds: dict = files.language_thresholds
+        # per-language TF-IDF heads (built on first use) and the encoder's weight in each blend
+        self.language_encoder_weights: dict = dict(self.config.language_encoder_weights)
+        self._language_lexical: dict = {}
         self.language: Optional[str] = None
         # what every text goes through before the encoder and the lexical head (config
         # ``normalize_emoji``: emoji and emoticons as words, emoscope.text.normalize.normalizer);
@@ -139,18 +143,32 @@ class EmotionModel:
         return copy_model(self.files, path, thresholds=self.thresholds)
 
     def for_language(self, language: str) -> "EmotionModel":
-        """This model deciding with the thresholds chosen for ``language`` (a model trained on
-        several languages, such as ``semeval-multilingual-e5``, keeps one set per language);
-        scores are unchanged.  The returned model shares this one's encoder."""
+        """This model reading ``language``: a model trained on several languages (such as
+        ``semeval-multilingual-e5``) keeps one set of thresholds per language and may keep one
+        TF-IDF head per language, blended with the encoder with that language's weight.  A
+        language the model does not know keeps the shared thresholds (and the encoder alone),
+        with an :class:`~emoscope.errors.UnknownLanguageWarning`; a model that keeps no language
+        at all raises :class:`~emoscope.errors.ModelLoadError`.  The returned model shares this
+        one's encoder."""
+        if not self.language_thresholds:
+            raise ModelLoadError(f"model {self.name!r} has no per-language thresholds (language {language!r})")
         if language not in self.language_thresholds:
-            known = ", ".join(sorted(self.language_thresholds)) or "none"
-            raise ModelLoadError(f"model {self.name!r} has no thresholds for language {language!r} "
-                                 f"(it has: {known})")
+            known = ", ".join(sorted(self.language_thresholds))
+            warnings.warn(f"model {self.name!r} has no thresholds for language {language!r}: deciding with "
+                          f"its shared thresholds (it knows: {known})", UnknownLanguageWarning, stacklevel=2)
+            return self
         chosen = self.language_thresholds[language]
         model = copy.copy(self)
         model.thresholds = np.array([chosen.get(l, t) for l, t in zip(self.labels, self.thresholds)],
                                     dtype=np.float32)
         model.language = language
+        if language in self.language_encoder_weights:
+            if language not in self._language_lexical:
+                self._language_lexical[language] = LexicalHead.from_weights(self.files.language_lexical[language])
+            model.lexical = self._language_lexical[language]
+            # per label: the language's weight where its head was fitted, the encoder alone elsewhere
+            model.encoder_weight = np.where(model.lexical.annotated, float(self.language_encoder_weights[language]),
+                                            1.0).astype(np.float32)
         return model
 
     @property
@@ -193,10 +211,23 @@ class EmotionModel:
                                                 self._neutral_index)
             windows[keep] = np.bincount(output.owners, minlength=len(kept))
         if self.lexical is not None:
-            lexical = np.zeros_like(encoder)
-            if len(keep):
-                lexical[keep] = self.lexical.predict_proba(kept)
+            lexical = self.lexical_scores(texts, empty)
         return ComponentScores(encoder, lexical, empty, windows, heads, emoji)
+
+    def lexical_scores(self, texts: Sequence[str], empty: np.ndarray) -> Optional[np.ndarray]:
+        """The TF-IDF head's probabilities (rows of ``empty`` texts zero); ``None`` without a head.
+        With :meth:`component_scores` of the model without a language, the scores of the same
+        texts for several languages need one encoder run (see ``evaluate_track_a``)."""
+        if self.lexical is None:
+            return None
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        keep = np.flatnonzero(~empty)
+        if len(keep):
+            kept = [texts[i] for i in keep]
+            if self.normalize is not None:
+                kept = [self.normalize(text) for text in kept]
+            out[keep] = self.lexical.predict_proba(kept)
+        return out
 
     def blend(self, parts: ComponentScores, encoder_weight: Optional[float] = None,
               calibrated: bool = True) -> np.ndarray:

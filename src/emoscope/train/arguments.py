@@ -198,3 +198,17 @@ class FaceArguments(TrainingArguments):
     flip: Optional[bool] = None  # average with the mirrored face in the graph; None: chosen on valid
     flip_tolerance: float = 0.002  # mirroring (twice the compute) is kept only when this much better on valid
     max_train_images: Optional[int] = None  # smoke tests: the first N training images
+
+
+@dataclass
+class LanguageLexicalArguments(TrainingArguments):
+    """``emoscope train multilingual-lexical``: per-language TF-IDF heads blended with a
+    multilingual model's encoder (:mod:`emoscope.train.language_lexical`)."""
+
+    sample_per_language: int = 250  # train rows per language encoded to choose weights and thresholds
+    alphas: Sequence[float] = (1000.0, 3000.0, 10000.0)  # ridge penalties of the sample's encoder head
+    folds: int = 5
+    max_features: int = 4000  # terms kept per language (the model must stay under 30 MB)
+    lexical_c: float = 4.0
+    encoder_weights: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+    languages: Sequence[str] = ()  # only these languages (default: every language of the train split)

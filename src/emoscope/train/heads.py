@@ -54,7 +54,8 @@ def with_graph(base: ModelFiles, out_dir: Path, graph, heads: dict, card: Option
     config = replace(base.config, heads=heads, extra=dict(base.config.extra))
     return write_model(out_dir, config, base.labels, graph=graph, tokenizer=base.tokenizer,
                        thresholds=base.thresholds, lexical=base.lexical, calibration=base.calibration,
-                       language_thresholds=base.language_thresholds or None, card=card)
+                       language_thresholds=base.language_thresholds or None,
+                       language_lexical=base.language_lexical or None, card=card)
 
 
 def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
