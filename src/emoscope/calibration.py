@@ -15,7 +15,7 @@ import numpy as np
 _EPS = 1e-6
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
+def logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, _EPS, 1 - _EPS)
     return np.log(p) - np.log1p(-p)
 
@@ -23,7 +23,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 def fit_platt(scores: np.ndarray, gold: np.ndarray, iterations: int = 50,
               l2: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
     """(a, b) per label minimising the log loss of sigmoid(a * logit(score) + b) (Newton's method)."""
-    z = _logit(np.asarray(scores, dtype=np.float64))
+    z = logit(np.asarray(scores, dtype=np.float64))
     y = np.asarray(gold, dtype=np.float64)
     a, b = np.ones(z.shape[1]), np.zeros(z.shape[1])
     for _ in range(iterations):
@@ -41,7 +41,7 @@ def fit_platt(scores: np.ndarray, gold: np.ndarray, iterations: int = 50,
 
 
 def apply_platt(scores: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (1 / (1 + np.exp(-np.clip(a * _logit(scores) + b, -60, 60)))).astype(np.float32)
+    return (1 / (1 + np.exp(-np.clip(a * logit(scores) + b, -60, 60)))).astype(np.float32)
 
 
 def shift_logits(scores: np.ndarray, offsets: np.ndarray) -> np.ndarray:

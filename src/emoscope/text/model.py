@@ -186,16 +186,11 @@ class EmotionModel:
         heads = {name: np.full((len(texts), len(h.targets)), h.neutral, dtype=np.float32)
                  for name, h in self.heads.items()}  # an empty text keeps each head's neutral value
         if len(keep):
-            given = kept = [texts[i] for i in keep]
-            if self.normalize is not None:
-                kept = [self.normalize(text) for text in kept]
+            given = [texts[i] for i in keep]
+            kept = self._normalized(given)
             if self.emoji_weights is not None:
                 emoji = np.zeros(encoder.shape, dtype=np.float32)
-                for row, original, read in zip(keep, given, kept):
-                    if original == read:
-                        for label in emoji_labels(original):
-                            if label in self.labels:
-                                emoji[row, self.labels.index(label)] = 1.0
+                emoji[keep] = self._emoji_meanings(given, kept)
             output = self.encoder.run(kept, extra_outputs=[h.output for h in self.heads.values()])
             for name, head in self.heads.items():
                 merge = mean_over_windows if head.windows == "mean" else max_over_windows
@@ -210,9 +205,26 @@ class EmotionModel:
                 encoder[keep] = combine_windows(sigmoid(output.logits), output.owners, len(kept),
                                                 self._neutral_index)
             windows[keep] = np.bincount(output.owners, minlength=len(kept))
-        if self.lexical is not None:
-            lexical = self.lexical_scores(texts, empty)
+            if self.lexical is not None:
+                lexical = np.zeros_like(encoder)
+                lexical[keep] = self.lexical.predict_proba(kept)
+        elif self.lexical is not None:
+            lexical = np.zeros_like(encoder)
         return ComponentScores(encoder, lexical, empty, windows, heads, emoji)
+
+    def _normalized(self, texts: list[str]) -> list[str]:
+        """``texts`` as the encoder and the lexical head read them (``normalize_emoji``)."""
+        return texts if self.normalize is None else [self.normalize(text) for text in texts]
+
+    def _emoji_meanings(self, given: list[str], read: list[str]) -> np.ndarray:
+        """(n, n_labels) 1 where an emoji or emoticon beside a text's words means the label; a
+        text the normaliser rewrote (emoji alone) has none, as it is read as words already."""
+        out = np.zeros((len(given), len(self.labels)), dtype=np.float32)
+        columns = {label: j for j, label in enumerate(self.labels)}
+        for row, (original, normalized) in enumerate(zip(given, read)):
+            if original == normalized:
+                out[row, [columns[label] for label in emoji_labels(original) if label in columns]] = 1.0
+        return out
 
     def lexical_scores(self, texts: Sequence[str], empty: np.ndarray) -> Optional[np.ndarray]:
         """The TF-IDF head's probabilities (rows of ``empty`` texts zero); ``None`` without a head.
@@ -223,10 +235,7 @@ class EmotionModel:
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         keep = np.flatnonzero(~empty)
         if len(keep):
-            kept = [texts[i] for i in keep]
-            if self.normalize is not None:
-                kept = [self.normalize(text) for text in kept]
-            out[keep] = self.lexical.predict_proba(kept)
+            out[keep] = self.lexical.predict_proba(self._normalized([texts[i] for i in keep]))
         return out
 
     def blend(self, parts: ComponentScores, encoder_weight: Optional[float] = None,

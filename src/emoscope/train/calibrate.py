@@ -50,6 +50,22 @@ def calibration_section(calibration: dict) -> CardSection:
     return CardSection("Calibration", lines)
 
 
+def record_on_card(directory: Path, key: str, record: dict, section: CardSection, test_payload: dict,
+                   dev_payload: dict, *, facts: Optional[dict] = None, after: Optional[str] = None) -> None:
+    """A step run on a GoEmotions model in place, written on its card (when it has one): the
+    step's record (``card.extra[key]``) and section, the re-measured test metrics and dev fact."""
+    card = ModelCard.load(directory)
+    if card is None:
+        return
+    card.extra[key] = record
+    card.add_metrics(test_payload, describe(test_payload))
+    card.facts["Dev (where thresholds and calibration were fitted)"] = (
+        f"GoEmotions macro-F1 {dev_payload['macro_f1']:.4f}, micro-F1 {dev_payload['micro_f1']:.4f}")
+    card.facts.update(facts or {})
+    card.set_section(section, after=after)
+    card.save(directory)
+
+
 def calibrate_goemotions_model(directory: Path, data_dir: Path, *, command: str = "",
                                num_threads: Optional[int] = None, max_eval_samples: Optional[int] = None,
                                progress: Callable[[str], None] = print) -> dict:
@@ -63,14 +79,7 @@ def calibrate_goemotions_model(directory: Path, data_dir: Path, *, command: str 
     test_payload, dev_payload = goemotions_payload(model, test, "test"), goemotions_payload(model, dev, "dev")
     calibration.update({"test_ece_before": test_payload["ece_uncalibrated"],
                         "test_ece_after": test_payload["ece"], "command": command})
-    card = ModelCard.load(directory)
-    if card is not None:
-        card.extra["calibration"] = calibration
-        card.add_metrics(test_payload, describe(test_payload))
-        card.facts["Dev (where thresholds and calibration were fitted)"] = (
-            f"macro-F1 {dev_payload['macro_f1']:.4f}, micro-F1 {dev_payload['micro_f1']:.4f}")
-        card.set_section(calibration_section(calibration))
-        card.save(directory)
+    record_on_card(directory, "calibration", calibration, calibration_section(calibration), test_payload, dev_payload)
     progress(f"test ECE {calibration['test_ece_before']:.4f} -> {calibration['test_ece_after']:.4f}; "
              f"test macro-F1 {test_payload['macro_f1']:.4f}")
     return {**calibration, "test_macro_f1": test_payload["macro_f1"]}

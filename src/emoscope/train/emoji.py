@@ -20,13 +20,14 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..calibration import shift_logits
-from ..card import CardSection, CardTable, ModelCard
+from ..calibration import logit, shift_logits
+from ..card import CardSection, CardTable
 from ..data.goemotions import read_goemotions
-from ..evaluate import describe, goemotions_payload
+from ..evaluate import goemotions_payload
 from ..metrics import multilabel_report
 from ..persistence import EMOJI_WEIGHTS_FILE, write_emoji_weights
 from ..text.model import EmotionModel
+from .calibrate import record_on_card
 from ..text.normalize import emoji_labels
 
 PENALTIES = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
@@ -39,11 +40,6 @@ METHOD = ("a logit offset per label, added to the calibrated score of a text who
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
-    return np.log(p) - np.log1p(-p)
 
 
 def _newton_offset(start: np.ndarray, x: np.ndarray, gold: np.ndarray, penalty: float,
@@ -65,7 +61,8 @@ def fit_emoji_offsets(scores: np.ndarray, emoji: np.ndarray, gold: np.ndarray,
                       penalty: float) -> tuple[np.ndarray, float]:
     """Per-label offsets (and the shared one) for calibrated ``scores`` (n, k), emoji meanings
     ``emoji`` (n, k; 1 where an emoji means the label) and ``gold`` (n, k booleans)."""
-    start, x, y = _logit(scores), np.asarray(emoji, dtype=np.float64), np.asarray(gold, dtype=np.float64)
+    start = logit(np.asarray(scores, dtype=np.float64))
+    x, y = np.asarray(emoji, dtype=np.float64), np.asarray(gold, dtype=np.float64)
     shared = _newton_offset(start.ravel(), x.ravel(), y.ravel(), penalty=1e-2)
     own = [_newton_offset(start[:, j], x[:, j], y[:, j], penalty, base=shared) for j in range(x.shape[1])]
     return (shared + np.array(own)).astype(np.float32), shared
@@ -132,7 +129,9 @@ def train_emoji_offsets(directory: Path, data_dir: Path, *, command: str = "",
     weights, shared = fit_emoji_offsets(before["train"], meanings["train"], train_gold, penalty)
     write_emoji_weights(directory, model.labels, weights)
 
+    # read back: the card's numbers are those of the offsets as stored (rounded), as evaluate sees them
     model = EmotionModel.load(directory, num_threads=num_threads)
+    weights = model.emoji_weights
     record = {"method": METHOD, "penalty": penalty, "shared_offset": round(shared, 4),
               "cv_log_loss": {str(k): round(v, 2) for k, v in losses.items()},
               "texts": {split: int(len(rows[split])) for split in splits}, "command": command}
@@ -145,18 +144,12 @@ def train_emoji_offsets(directory: Path, data_dir: Path, *, command: str = "",
                  f"{record[split]['before']:.4f} -> {record[split]['after']:.4f}")
     test_payload = goemotions_payload(model, splits["test"], "test")
     dev_payload = goemotions_payload(model, splits["dev"], "dev")
-    card = ModelCard.load(directory)
-    if card is not None:
-        card.extra["emoji"] = record
-        card.add_metrics(test_payload, describe(test_payload))
-        card.facts["Dev (where thresholds and calibration were fitted)"] = (
-            f"GoEmotions macro-F1 {dev_payload['macro_f1']:.4f}, micro-F1 {dev_payload['micro_f1']:.4f}")
-        card.facts["Emoji beside words"] = (
-            f"a logit offset per label an emoji means ({EMOJI_WEIGHTS_FILE}, fitted on GoEmotions train): "
-            f"texts with such emoji, macro-F1 over the labels present, dev {record['dev']['before']:.4f} -> "
-            f"{record['dev']['after']:.4f}, test {record['test']['before']:.4f} -> {record['test']['after']:.4f}")
-        card.set_section(emoji_section(record, dict(zip(model.labels, weights))), after="Calibration")
-        card.save(directory)
+    record_on_card(directory, "emoji", record, emoji_section(record, dict(zip(model.labels, weights))),
+                   test_payload, dev_payload, after="Calibration", facts={"Emoji beside words": (
+                       f"a logit offset per label an emoji means ({EMOJI_WEIGHTS_FILE}, fitted on GoEmotions "
+                       f"train): texts with such emoji, macro-F1 over the labels present, dev "
+                       f"{record['dev']['before']:.4f} -> {record['dev']['after']:.4f}, test "
+                       f"{record['test']['before']:.4f} -> {record['test']['after']:.4f}")})
     progress(f"penalty {penalty} (cross-validated on train); test macro-F1 {test_payload['macro_f1']:.4f}")
     return {**record, "weights": dict(zip(model.labels, map(float, weights))),
             "test_macro_f1": test_payload["macro_f1"]}
