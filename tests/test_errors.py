@@ -91,3 +91,15 @@ def test_the_threads_environment_variable_sets_the_default_and_is_checked(monkey
         monkeypatch.setenv(THREADS_ENV, bad)
         with pytest.raises(UsageError, match=THREADS_ENV):
             runtime_threads(None)
+
+
+def test_passive_wait_policy_stops_onnxruntime_threads_spinning(monkeypatch):
+    from emoscope.runtime import WAIT_POLICY_ENV, session_options
+
+    monkeypatch.setenv(WAIT_POLICY_ENV, "PASSIVE")
+    options = session_options(2, inter_op_threads=1)
+    assert (options.intra_op_num_threads, options.inter_op_num_threads) == (2, 1)
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    monkeypatch.delenv(WAIT_POLICY_ENV)
+    with pytest.raises(Exception, match="does not have configuration"):  # onnxruntime's default: spin
+        session_options(2).get_session_config_entry("session.intra_op.allow_spinning")

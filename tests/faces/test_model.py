@@ -1,6 +1,7 @@
-"""The shipped face model on real FER+ test crops: the issue's bar through ``classify``, scores
-that do not depend on the crops beside them, every input shape the API promises, faces found
-and classified in a larger picture, and the format's round trip."""
+"""The shipped face model on real FER+ test crops: scores that do not depend on the crops beside
+them, every input shape the API promises, faces found and classified in a larger picture, and the
+format's round trip.  Its FER+ test accuracy (through ``classify``) is re-measured against its
+card, and the card checked against the issue's bar, in tests/test_cards.py."""
 
 import numpy as np
 import pytest
@@ -21,17 +22,6 @@ def model():
 @pytest.fixture(scope="module")
 def test_split():
     return read_ferplus(needs(FERPLUS), "test")
-
-
-def test_the_shipped_model_meets_the_issue_bar_on_ferplus_test(model, test_split):
-    predicted = [r.labels[0] for r in model.classify(test_split.images)]
-    accuracy = np.mean(np.array(predicted) == np.array([FACE_LABELS[i] for i in test_split.majority]))
-    quoted = model.files.directory / "model_card.json"
-    from emoscope.card import ModelCard
-
-    assert accuracy == pytest.approx(ModelCard.load(model.directory).metrics["ferplus/test"]["accuracy"], abs=1e-9)
-    assert accuracy >= 0.80, f"FER+ test accuracy {accuracy:.4f}"  # 8 classes: chance is 0.125, majority 0.37
-    assert quoted.is_file()
 
 
 def test_a_crops_scores_do_not_depend_on_the_batch(model, test_split):

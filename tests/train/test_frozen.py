@@ -49,6 +49,8 @@ def tracka_mpnet(tmp_path_factory, mpnet_cache):
     return out
 
 
+# one trained model for both tests: under `--dist loadgroup` (CI's slow run) they share a worker
+@pytest.mark.xdist_group("tracka_mpnet")
 def test_frozen_mpnet_clears_the_track_a_english_bar(tracka_mpnet):
     card = json.loads((tracka_mpnet / "model_card.json").read_text())
     official = card["metrics"]["eval_data"]
@@ -66,6 +68,7 @@ def test_frozen_mpnet_clears_the_track_a_english_bar(tracka_mpnet):
     assert json.loads(evaluated.stdout)["macro_f1"] == pytest.approx(official["macro_f1"], abs=1e-9)
 
 
+@pytest.mark.xdist_group("tracka_mpnet")
 def test_frozen_graph_is_all_mpnet_base_v2_and_batches_do_not_couple_texts(tracka_mpnet, mpnet_cache):
     import torch
     from transformers import AutoModel, AutoTokenizer

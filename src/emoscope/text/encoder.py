@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..persistence import ModelConfig
-from ..runtime import runtime_threads
+from ..runtime import session_options
 
 # One text per model run: dynamic int8 quantization picks one activation scale per run, so in a
 # run of several texts each text's scores depend on its neighbours (benchmarks/batch_size.py
@@ -62,12 +62,8 @@ class OnnxTextEncoder:
                 raise ModelLoadError(f"{path}: model file missing")
         if stride < 1 or stride > max_tokens - 2:
             raise ValueError(f"stride must be between 1 and max_tokens - 2, got {stride}")
-        options = ort.SessionOptions()
+        options = session_options(num_threads, inter_op_threads=1)
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        num_threads = runtime_threads(num_threads)
-        if num_threads:
-            options.intra_op_num_threads = num_threads
-        options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(model_path), options,
                                             providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}

@@ -24,6 +24,7 @@ from ..data.speech import (CORPUS_LABELS, CORPUS_LICENCES, SPEECH_LABELS, Speech
 from ..evaluate import describe
 from ..evaluate.speech import classification_payload, evaluate_speech_model, restricted_predictions
 from ..persistence import ModelConfig, Task, write_model
+from ..runtime import session_options
 from ..speech.model import SpeechEmotionModel
 from .arguments import SpeechArguments
 from .export import quantize_onnx
@@ -109,10 +110,8 @@ def span_features(graph: Path, clips: Sequence[SpeechClip], segment_seconds: flo
     the clip of each span, each span's duration in seconds)."""
     import onnxruntime as ort
 
-    options = ort.SessionOptions()
-    if num_threads:
-        options.intra_op_num_threads = num_threads
-    session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(graph), session_options(num_threads, inter_op_threads=1),
+                                   providers=["CPUExecutionProvider"])
     features, owners, durations = [], [], []
     for i, clip in enumerate(clips):
         for samples in clip_spans(clip, segment_seconds):
