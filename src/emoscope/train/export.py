@@ -113,6 +113,21 @@ def freeze_activation_scales(source: Path, target: Path, feeds: Iterable[dict], 
     return target
 
 
+def calibration_feeds(tokenizer: Path, texts: Iterable[str], max_tokens: int):
+    """One graph input per calibration text (its first window), as the runtime frames it: the
+    ``feeds`` of :func:`freeze_activation_scales`."""
+    import numpy as np
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(tokenizer))
+    tok.no_truncation()
+    tok.no_padding()
+    start, end = tok.encode("", add_special_tokens=True).ids
+    for encoding in tok.encode_batch(list(texts), add_special_tokens=False):
+        ids = np.array([[start, *encoding.ids[:max_tokens - 2], end]], dtype=np.int64)
+        yield {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+
+
 def export_checkpoint(model, checkpoint: Path, work: Path) -> tuple[Path, Path]:
     """Export a fine-tuned model (config read from its checkpoint folder) to an optimised fp32
     graph and its int8 quantization in ``work``; returns (fp32, int8)."""

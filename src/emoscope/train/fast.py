@@ -44,7 +44,7 @@ from ..text.model import EmotionModel
 from .arguments import FastArguments, HeadsArguments
 from .builder import choose_graph, save_choice, training_record
 from .calibrate import calibrate_on_dev, calibration_section
-from .export import export_checkpoint, freeze_activation_scales
+from .export import calibration_feeds, export_checkpoint, freeze_activation_scales
 from .heads import train_heads
 from .lexical import fit_lexical_head
 from .trainer import CHECKPOINT, TrainingTask, fine_tune_tasks_or_reuse
@@ -126,19 +126,6 @@ def held_out_basic(data: MultiDomainData) -> tuple[list[str], np.ndarray]:
     return texts, np.concatenate([np.where(mask > 0, targets, NOT_ANNOTATED) for targets, mask in parts])
 
 
-def _calibration_feeds(tokenizer: Path, texts: list[str], max_tokens: int):
-    """One graph input per calibration text (its first window), as the runtime frames it."""
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(tokenizer))
-    tok.no_truncation()
-    tok.no_padding()
-    start, end = tok.encode("", add_special_tokens=True).ids
-    for encoding in tok.encode_batch(texts, add_special_tokens=False):
-        ids = np.array([[start, *encoding.ids[:max_tokens - 2], end]], dtype=np.int64)
-        yield {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-
-
 def _calibration_texts(data: MultiDomainData, n: int, seed: int) -> list[str]:
     """Training texts of every source (never dev or test), in proportion to their use."""
     rng = np.random.default_rng(seed)
@@ -175,7 +162,7 @@ def train_fast(goemotions_dir: Path, track_a: Path, track_b: Path, emobank: Path
     progress("exporting to ONNX, optimising; int8 with activation scales fixed on training texts")
     fp32, dynamic = export_checkpoint(model, checkpoint, work)
     tokenizer = checkpoint / "tokenizer.json"
-    feeds = _calibration_feeds(tokenizer, _calibration_texts(data, args.calibration_texts, args.seed), 128)
+    feeds = calibration_feeds(tokenizer, _calibration_texts(data, args.calibration_texts, args.seed), 128)
     int8 = freeze_activation_scales(dynamic, work / "model_int8_static.onnx", feeds, args.calibration_percentile)
     progress("fitting the TF-IDF logistic-regression head")
     lexical = fit_lexical_head(train.texts, train.targets, args)
@@ -351,7 +338,7 @@ def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, t
     source_dev = goemotions_payload(EmotionModel.load(source_dir, num_threads=args.num_threads), dev, "dev")
 
     progress(f"static int8: activation scales of {source_dir} fixed on {args.calibration_texts} training texts")
-    feeds = _calibration_feeds(source.tokenizer, _calibration_texts(data, args.calibration_texts, args.seed),
+    feeds = calibration_feeds(source.tokenizer, _calibration_texts(data, args.calibration_texts, args.seed),
                                source.config.max_tokens)
     static = freeze_activation_scales(source.graph, work / "static.onnx", feeds, args.calibration_percentile)
     probe = add_layers_output(core_graph(onnx.load(str(static))))
