@@ -14,8 +14,8 @@ import pytest
 
 from tests.helpers import assert_clean_error, run_cli
 
-ROWS = 1000
-CHUNK = 100
+ROWS = 500
+CHUNK = 50
 
 
 @pytest.fixture(scope="module")
