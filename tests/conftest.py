@@ -19,9 +19,10 @@ def pytest_configure(config):
 
 # The files that take longest (pytest --durations on an idle 2-core machine) start first, so the
 # two workers finish together instead of one running a long file alone at the end.  Slow run: the
-# frozen all-mpnet-base-v2 training (about 300 s) and the heads rebuild (150 s); README run: the
-# card re-measures (about 270 s), then the batch jobs, the CLI, the reference scores and evaluate
-# (50-80 s each).  pyproject.toml keeps this order for pytest-xdist (--no-loadscope-reorder).
+# frozen all-mpnet-base-v2 training (about 160 s beside the others) and the heads rebuild (150 s);
+# README run: the card re-measures (about 270 s), then the batch jobs, the CLI, the reference
+# scores and evaluate (50-80 s each).  pyproject.toml keeps this order for pytest-xdist
+# (--no-loadscope-reorder; the slow run in CI is --dist load, which sends tests in this order).
 LONGEST_FIRST = ("tests/train/test_frozen.py", "tests/train/test_heads.py", "tests/train/test_faces.py",
                  "tests/test_cards.py", "tests/test_batch.py", "tests/cli/test_analyze.py",
                  "tests/test_behaviour.py", "tests/evaluate/test_evaluate.py")

@@ -15,9 +15,9 @@ from typing import Optional
 import numpy as np
 
 from ..card import ModelCard
+from ..data.goemotions import read_goemotions
 from ..evaluate import describe, evaluate_zero_shot_ekman
 from ..persistence import ModelConfig, Task, write_model
-from ..data.goemotions import read_goemotions
 from .arguments import TrainingArguments
 from .builder import training_record
 from .export import calibration_feeds, export_sentence_encoder, freeze_activation_scales
