@@ -82,7 +82,7 @@ def test_the_shipped_cards_meet_their_bars():
     assert zero_shot["macro_f1"] > max(zero_shot["majority_baseline_macro_f1"], zero_shot["random_baseline_macro_f1"])
     assert len(cards["semeval-multilingual-e5"].metrics["semeval-a/dev"]["languages"]) == 28
     # issue 18: the per-language TF-IDF heads (0.468 before them)
-    assert cards["semeval-multilingual-e5"].metrics["semeval-a/dev"]["mean_macro_f1"] >= 0.53
+    assert cards["semeval-multilingual-e5"].metrics["semeval-a/dev"]["mean_macro_f1"] >= 0.55  # issue 18
     speech = cards["speech-whisper-tiny"].metrics  # held-out speakers, the speech issue's bars
     assert speech["ravdess/test"]["uar"] >= 0.65 and speech["emodb/test"]["uar"] >= 0.70
     assert cards["face-ferplus"].metrics["ferplus/test"]["accuracy"] >= 0.82  # the faces issue's bar

@@ -123,6 +123,12 @@ def class_f1(gold: np.ndarray, predicted: np.ndarray, c: int) -> float:
     return float(2 * tp / denom) if denom else 0.0
 
 
+def confusion_matrix(gold: np.ndarray, predicted: np.ndarray, n_labels: int) -> np.ndarray:
+    """Counts of (gold, predicted) class indices: rows gold, columns predicted."""
+    gold, predicted = np.asarray(gold, dtype=int), np.asarray(predicted, dtype=int)
+    return np.bincount(gold * n_labels + predicted, minlength=n_labels * n_labels).reshape(n_labels, n_labels)
+
+
 def pearson_r(x: np.ndarray, y: np.ndarray) -> float:
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     x, y = x - x.mean(), y - y.mean()

@@ -69,6 +69,9 @@ def test_train_meld_writes_a_loadable_context_model(cli, tmp_path):
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     printed = json.loads(evaluated.stdout)
     assert printed["context_turns"] == 2 and printed["n_turns"] == 120
+    # the confusion matrix (issue 18): rows gold, in per_class order, each row summing to its support
+    assert [sum(row) for row in printed["confusion"]] == [r["support"] for r in printed["per_class"]]
+    assert sum(map(sum, printed["confusion"])) == 120
 
 
 # -- train custom ----------------------------------------------------------------------------

@@ -226,13 +226,16 @@ def train_multilingual_lexical_command(
     sample_per_language: int = typer.Option(default_of(LanguageLexicalArguments, "sample_per_language"), help="Train rows per language encoded to choose each language's encoder weight and thresholds."),
     max_features: int = typer.Option(default_of(LanguageLexicalArguments, "max_features"), help="Terms kept per language (keeps the model under 30 MB)."),
     cache: Optional[Path] = typer.Option(None, help="Folder for the sampled rows' encoder features (computed once)."),
+    choose_on: str = typer.Option(default_of(LanguageLexicalArguments, "choose_on"), help="Rows each language's encoder weight and thresholds are chosen on: 'train+dev' (the train sample and the dev split) or 'train' (the sample alone)."),
     threads: Optional[int] = ThreadsOption,
     seed: int = SeedOption,
 ) -> None:
     """Per-language TF-IDF heads (word 1-2 + char 2-5-grams) blended with a multilingual model's encoder."""
     language_lexical = recipe("language_lexical")
+    if choose_on not in ("train+dev", "train"):
+        raise UsageError(f"--choose-on {choose_on!r}: expected 'train+dev' or 'train'")
     args = LanguageLexicalArguments(sample_per_language=sample_per_language, max_features=max_features, seed=seed,
-                                    num_threads=threads)
+                                    num_threads=threads, choose_on=choose_on)
     language_lexical.train_language_lexical(data, base, out, args, cache=cache, progress=progress,
                                             command=command_line())
 

@@ -1,4 +1,5 @@
-"""Weighted-F1 of a dialogue context model on MELD, with and without context."""
+"""Weighted-F1 of a dialogue context model on MELD, with and without context; per-class F1 and the
+confusion matrix."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from ..card import CardSection, CardTable
 from ..data.labelled import LabelledTexts
-from ..metrics import class_f1, weighted_f1
+from ..metrics import class_f1, confusion_matrix, weighted_f1
 
 
 @dataclass
@@ -17,6 +18,7 @@ class ContextEvaluation:
     weighted_f1: float
     weighted_f1_no_context: float
     per_class: list[dict]
+    confusion: list[list[int]]  # rows gold, columns predicted, in the order of per_class
     n_turns: int
     context_turns: int
     turns_per_second: float
@@ -42,7 +44,7 @@ def evaluate_context_model(model, turns: LabelledTexts) -> ContextEvaluation:
         weighted_f1_no_context=weighted_f1(gold, alone.argmax(1), n),
         per_class=[{"label": label, "f1": class_f1(gold, predicted, c), "support": int(np.sum(gold == c))}
                    for c, label in enumerate(model.labels)],
-        n_turns=len(gold), context_turns=model.context_turns,
+        confusion=confusion_matrix(gold, predicted, n).tolist(), n_turns=len(gold), context_turns=model.context_turns,
         turns_per_second=len(gold) / seconds if seconds else 0.0)
 
 
@@ -58,18 +60,25 @@ def evaluate_turns_alone(model, turns: LabelledTexts) -> dict:
     return {"decided_by": "the best category of each turn's Ekman rollup, each turn alone",
             "weighted_f1": weighted_f1(gold, predicted, n), "n_turns": len(gold), "context_turns": 0,
             "per_class": [{"label": label, "f1": class_f1(gold, predicted, c), "support": int(np.sum(gold == c))}
-                          for c, label in enumerate(turns.labels)]}
+                          for c, label in enumerate(turns.labels)],
+            "confusion": confusion_matrix(gold, predicted, n).tolist()}
+
+
+def _confusion_table(payload: dict) -> list[CardTable]:
+    if "confusion" not in payload:  # a card written before the matrix was reported
+        return []
+    labels = [r["label"] for r in payload["per_class"]]
+    return [CardTable(["gold \\ predicted", *labels], [[label, *row] for label, row in zip(labels, payload["confusion"])],
+                      "confusion matrix")]
 
 
 def describe_meld(payload: dict) -> list[CardSection]:
-    if "weighted_f1_no_context" not in payload:  # a label model, each turn alone
-        table = CardTable(["label", "F1", "support"],
-                          [[r["label"], round(r["f1"], 3), r["support"]] for r in payload["per_class"]])
-        return [CardSection(f"MELD {payload['split']} ({payload['n_turns']} turns), each turn alone",
-                            [f"**weighted-F1 {payload['weighted_f1']:.4f}**, decided by {payload['decided_by']}"],
-                            [table])]
-    lines = [f"**weighted-F1 {payload['weighted_f1']:.4f}** with {payload['context_turns']} turns of context; "
-             f"{payload['weighted_f1_no_context']:.4f} with none (each turn alone)"]
     table = CardTable(["label", "F1", "support"],
                       [[r["label"], round(r["f1"], 3), r["support"]] for r in payload["per_class"]])
-    return [CardSection(f"MELD {payload['split']} ({payload['n_turns']} turns)", lines, [table])]
+    if "weighted_f1_no_context" not in payload:  # a label model, each turn alone
+        return [CardSection(f"MELD {payload['split']} ({payload['n_turns']} turns), each turn alone",
+                            [f"**weighted-F1 {payload['weighted_f1']:.4f}**, decided by {payload['decided_by']}"],
+                            [table, *_confusion_table(payload)])]
+    lines = [f"**weighted-F1 {payload['weighted_f1']:.4f}** with {payload['context_turns']} turns of context; "
+             f"{payload['weighted_f1_no_context']:.4f} with none (each turn alone)"]
+    return [CardSection(f"MELD {payload['split']} ({payload['n_turns']} turns)", lines, [table, *_confusion_table(payload)])]

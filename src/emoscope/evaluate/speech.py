@@ -9,6 +9,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ..card import CardSection, CardTable
+from ..metrics import confusion_matrix
 
 
 def restricted_predictions(probabilities: np.ndarray, labels: Sequence[str], allowed: Sequence[str]) -> list[str]:
@@ -20,9 +21,7 @@ def restricted_predictions(probabilities: np.ndarray, labels: Sequence[str], all
 def classification_payload(gold: Sequence[str], predicted: Sequence[str], classes: Sequence[str]) -> dict:
     """Accuracy, UAR, per-class recall/precision/F1 and the confusion matrix (rows gold)."""
     index = {label: i for i, label in enumerate(classes)}
-    matrix = np.zeros((len(classes), len(classes)), dtype=int)
-    for g, p in zip(gold, predicted):
-        matrix[index[g], index[p]] += 1
+    matrix = confusion_matrix([index[g] for g in gold], [index[p] for p in predicted], len(classes))
     support = matrix.sum(axis=1)
     predicted_count = matrix.sum(axis=0)
     hits = np.diag(matrix)

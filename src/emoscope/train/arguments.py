@@ -208,7 +208,10 @@ class LanguageLexicalArguments(TrainingArguments):
     sample_per_language: int = 250  # train rows per language encoded to choose weights and thresholds
     alphas: Sequence[float] = (1000.0, 3000.0, 10000.0)  # ridge penalties of the sample's encoder head
     folds: int = 5
-    max_features: int = 4000  # terms kept per language (the model must stay under 30 MB)
+    max_features: int = 9000  # terms kept per language (dev CV 0.5431 against 0.5413 at 4,500; the model stays under 30 MB)
     lexical_c: float = 4.0
     encoder_weights: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     languages: Sequence[str] = ()  # only these languages (default: every language of the train split)
+    # where each language's encoder weight and thresholds are chosen: "train+dev" (the train sample
+    # and the dev rows together: dev CV 0.5413 against 0.5304 for "train", the sample alone)
+    choose_on: str = "train+dev"

@@ -5,8 +5,7 @@ but miss each language's own vocabulary: a per-language TF-IDF model beats it in
 This recipe keeps the base model's graph and adds, for each language, a word 1-2-gram +
 character 2-5-gram TF-IDF logistic-regression head (:func:`emoscope.evaluate.tfidf.fit_word_char_head`) fitted
 on that language's train split, blended with the encoder's probabilities with that language's
-weight; the language's thresholds are chosen anew for the blend.  The official dev split is only
-reported.
+weight; the language's thresholds are chosen anew for the blend.
 
 Choices need scores that no head was fitted on, for the encoder and for the TF-IDF head alike;
 the base encoder head was fitted on every train row, and encoding all 65,000 train texts is beyond
@@ -18,14 +17,19 @@ this machine's budget, so:
    giving out-of-fold encoder probabilities for the sample.  (They come from a head fitted on
    fewer rows than the shipped one, so they under-rate the encoder a little.)
 2. Per language, a TF-IDF head is fitted on the train rows outside the sample and scores the
-   sample; the encoder weight (from ``encoder_weights``) and the thresholds that maximise the
-   sample's macro-F1 are kept.
-3. The language's TF-IDF head is refitted on all its train rows, its vocabulary cut to the
-   ``max_features`` terms with the largest weights (then refitted on those).
+   sample; the language's TF-IDF head is fitted on all its train rows, its vocabulary cut to the
+   ``max_features`` terms with the largest weights (then refitted on those), and scores dev.
+3. The encoder weight (from ``encoder_weights``) and the thresholds that maximise macro-F1 on the
+   sample and the dev rows together (``choose_on="train+dev"``; ``"train"``: the sample alone)
+   are kept.  Dev is then in-sample for those few numbers, as it is for the TF-IDF baseline's
+   thresholds; the card's dev CV (each dev fold decided by the choice on the sample and the other
+   folds) is the held-out figure.  Measured on 2026-11-30 (9,000 terms): dev CV 0.5431 with dev in
+   the choice against 0.5289 without (the sample alone).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -121,6 +125,22 @@ def cross_validated_choice(targets: np.ndarray, encoder: np.ndarray, lexical: np
     return float(language_macro_f1(targets, decided)["macro_f1"])
 
 
+def dev_cross_validated(sample_rows: tuple, dev_rows: tuple, weights, folds: int, seed: int, with_dev: bool) -> float:
+    """Macro-F1 of the dev rows, each fold decided by the weight and thresholds chosen on
+    ``sample_rows`` together with the other dev folds (``with_dev``) or alone.  Rows: (targets,
+    encoder probabilities, TF-IDF probabilities)."""
+    targets = dev_rows[0]
+    fold = np.random.default_rng(seed).permutation(len(targets)) % folds
+    decided = np.zeros(targets.shape, dtype=bool)
+    for k in range(folds):
+        chosen_on = sample_rows
+        if with_dev:
+            chosen_on = [np.concatenate([s, d[fold != k]]) for s, d in zip(sample_rows, dev_rows)]
+        weight, thresholds, _ = choose_weight(*chosen_on, weights)
+        decided[fold == k] = (weight * dev_rows[1][fold == k] + (1 - weight) * dev_rows[2][fold == k]) >= thresholds
+    return float(language_macro_f1(targets, decided)["macro_f1"])
+
+
 def sample_features(encoder, train: dict, args: LanguageLexicalArguments, cache: Optional[Path],
                     progress) -> tuple[dict, np.ndarray]:
     """Per language, the sampled train rows (``sample_per_language`` at random, ``seed``), and the
@@ -142,6 +162,28 @@ def sample_features(encoder, train: dict, args: LanguageLexicalArguments, cache:
         features.append(values)
         progress(f"{language}: encoded {len(values)} sampled train texts")
     return rows, np.concatenate(features).astype(np.float64)
+
+
+def dev_encoder_scores(base_dir: Path, dev: dict, args: LanguageLexicalArguments, cache: Optional[Path],
+                       progress) -> dict[str, np.ndarray]:
+    """Per language, the base model's encoder probabilities of the dev rows (with ``cache``, read
+    from and written to ``cache/dev_<language>.npz``, keyed by the texts)."""
+    model, out = None, {}
+    for language, split in dev.items():
+        key = hashlib.sha256("\0".join(split.texts).encode("utf-8", "replace")).hexdigest()[:16]
+        path = Path(cache) / f"dev_{language}.npz" if cache else None
+        if path is not None and path.is_file():
+            with np.load(path) as stored:
+                if "key" in stored.files and str(stored["key"]) == key:
+                    out[language] = stored["encoder"]
+                    continue
+        model = model or EmotionModel.load(base_dir, num_threads=args.num_threads)
+        out[language] = model.component_scores(split.texts).encoder
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, key=key, encoder=out[language])
+        progress(f"{language}: encoded {len(split.texts)} dev texts")
+    return out
 
 
 def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: LanguageLexicalArguments, *,
@@ -167,27 +209,31 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
     languages = np.concatenate([[l] * len(sample[l]) for l in train])
     encoder_oof, alpha = out_of_fold_encoder(features, targets, languages, args, progress)
 
+    dev_encoder = dev_encoder_scores(base_dir, dev, args, cache, progress) if args.choose_on == "train+dev" else {}
     weights, language_thresholds, heads, choice_rows, sample_f1 = {}, {}, {}, {}, {}
     for language, split in train.items():
         rows = sample[language]
         rest = np.setdiff1d(np.arange(len(split.texts)), rows)
         held_head = fit_word_char_head([split.texts[i] for i in rest], split.targets[rest], c=args.lexical_c,
                                        max_features=args.max_features, seed=args.seed)
-        lexical = held_head.predict_proba([split.texts[i] for i in rows])
-        encoder_scores = encoder_oof[languages == language]
-        weight, thresholds, f1 = choose_weight(split.targets[rows], encoder_scores, lexical, args.encoder_weights)
-        # an emotion without a positive sampled row (one the language was not annotated for, such as
-        # English disgust) keeps the shared threshold
-        thresholds = np.where((split.targets[rows] == 1).any(axis=0), thresholds, files.thresholds)
-        alone, _ = tuned(split.targets[rows], encoder_scores)
-        weights[language] = weight
-        language_thresholds[language] = {l: round(float(t), 4) for l, t in zip(labels, thresholds)}
         heads[language] = fit_word_char_head(split.texts, split.targets, c=args.lexical_c,
                                              max_features=args.max_features, seed=args.seed)
-        choice_rows[language] = (split.targets[rows], encoder_scores, lexical)
-        sample_f1[language] = {"blend": round(f1, 4), "encoder_alone": round(alone, 4)}
-        progress(f"{language}: encoder weight {weight:g}, sample macro-F1 {f1:.4f} (encoder alone {alone:.4f}); "
-                 f"{len(heads[language].terms)} terms")
+        choice = [(split.targets[rows], encoder_oof[languages == language],
+                   held_head.predict_proba([split.texts[i] for i in rows]))]
+        if language in dev_encoder:  # dev rows: the shipped encoder head and the TF-IDF head fitted on all train
+            choice.append((dev[language].targets, dev_encoder[language], heads[language].predict_proba(dev[language].texts)))
+        chosen_on = [np.concatenate(parts) for parts in zip(*choice)]
+        weight, thresholds, f1 = choose_weight(*chosen_on, args.encoder_weights)
+        # an emotion without a positive row there (one the language was not annotated for, such as
+        # English disgust) keeps the shared threshold
+        thresholds = np.where((chosen_on[0] == 1).any(axis=0), thresholds, files.thresholds)
+        alone, _ = tuned(chosen_on[0], chosen_on[1])
+        weights[language] = weight
+        language_thresholds[language] = {l: round(float(t), 4) for l, t in zip(labels, thresholds)}
+        choice_rows[language] = choice[0]
+        sample_f1[language] = {"blend": round(f1, 4), "encoder_alone": round(alone, 4), "rows": len(chosen_on[0])}
+        progress(f"{language}: encoder weight {weight:g}, macro-F1 {f1:.4f} on the {len(chosen_on[0])} rows it was "
+                 f"chosen on (encoder alone {alone:.4f}); {len(heads[language].terms)} terms")
 
     config = replace(files.config, name=out_dir.name, language_encoder_weights=weights, extra=dict(files.config.extra))
     write_model(out_dir, config, labels, graph=files.graph, tokenizer=files.tokenizer, thresholds=files.thresholds,
@@ -204,16 +250,20 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
 
     # train+dev cross-validation of the choices: rows of the train sample (scored by heads fitted
     # without them) and of dev (scored by the model's own heads), weight and thresholds chosen on
-    # the other folds
-    cv = {}
+    # the other folds; and dev alone held out (each dev fold decided by the choice on the sample
+    # and the other dev folds), for the blend and for the TF-IDF head alone (weight 0)
+    cv, dev_cv, tfidf_dev_cv = {}, {}, {}
     for language, split in dev.items():
-        parts = model.component_scores(split.texts)
-        dev_lexical = model.for_language(language).lexical_scores(split.texts, parts.empty)
-        sample_targets, sample_encoder, sample_lexical = choice_rows[language]
-        cv[language] = cross_validated_choice(np.concatenate([sample_targets, split.targets]),
-                                              np.concatenate([sample_encoder, parts.encoder]),
-                                              np.concatenate([sample_lexical, dev_lexical]),
-                                              args.encoder_weights, args.folds, args.seed)
+        empty = np.array([not t.strip() for t in split.texts], dtype=bool)
+        encoder_scores = dev_encoder[language] if language in dev_encoder else model.component_scores(split.texts).encoder
+        dev_rows = (split.targets, encoder_scores, model.for_language(language).lexical_scores(split.texts, empty))
+        pooled = [np.concatenate(pair) for pair in zip(choice_rows[language], dev_rows)]
+        cv[language] = cross_validated_choice(*pooled, args.encoder_weights, args.folds, args.seed)
+        with_dev = args.choose_on == "train+dev"
+        dev_cv[language] = dev_cross_validated(choice_rows[language], dev_rows, args.encoder_weights, args.folds,
+                                               args.seed, with_dev)
+        tfidf_dev_cv[language] = dev_cross_validated(choice_rows[language], dev_rows, (0.0,), args.folds, args.seed,
+                                                     with_dev)
     old = ModelCard.load(base_dir)
     old_dev = old.metrics.get("semeval-a/dev", {}).get("languages", {}) if old else {}
     rows = []
@@ -221,19 +271,27 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
         before = old_dev.get(language, {}).get("macro_f1")
         rows.append([language, round(baseline[language], 4), round(before, 4) if before is not None else "–",
                      round(row["macro_f1"], 4), f"{row['macro_f1'] - baseline[language]:+.4f}",
-                     round(cv[language], 4), weights[language], len(heads[language].terms)])
+                     round(cv[language], 4), round(dev_cv[language], 4), round(tfidf_dev_cv[language], 4),
+                     weights[language], len(heads[language].terms)])
     mean_cv = float(np.mean(list(cv.values())))
+    mean_dev_cv, mean_tfidf_dev_cv = float(np.mean(list(dev_cv.values()))), float(np.mean(list(tfidf_dev_cv.values())))
+    in_choice = ("the weight and thresholds were chosen on the train sample and dev together, so dev is in-sample "
+                 "for them, as it is for the baseline's thresholds; dev CV is the held-out figure"
+                 if args.choose_on == "train+dev" else "dev played no part in the choices")
     comparison = CardSection("Per language: TF-IDF baseline, base model and this model (dev)", [
         f"{BASELINE}. Base model: {base_dir.name} (its card's dev numbers). Model: the language's own "
         f"thresholds and TF-IDF head (EmotionModel.for_language). Difference: model - baseline. CV: train+dev "
         f"cross-validation ({args.folds} folds over the language's {args.sample_per_language} sampled train rows "
         f"and its dev rows; every row scored by heads not fitted on it, the encoder weight and the thresholds "
-        f"chosen on the other folds).",
+        f"chosen on the other folds). Dev CV: each of {args.folds} dev folds decided by the weight and thresholds "
+        f"chosen {'on the train sample and the other dev folds' if args.choose_on == 'train+dev' else 'on the train sample'}"
+        f"; TF-IDF dev CV: the same with the TF-IDF head alone (weight 0), the baseline's protocol made fair. "
+        f"This model: {in_choice}.",
         f"**Means over {len(rows)} languages: baseline {np.mean(list(baseline.values())):.4f}, base model "
         f"{np.mean([r[2] for r in rows if r[2] != '–']):.4f}, this model {payload['mean_macro_f1']:.4f}, "
-        f"train+dev CV {mean_cv:.4f}.**"],
+        f"train+dev CV {mean_cv:.4f}, dev CV {mean_dev_cv:.4f} (TF-IDF head alone {mean_tfidf_dev_cv:.4f}).**"],
         [CardTable(["language", "TF-IDF baseline", "base model", "this model", "difference", "train+dev CV",
-                    "encoder weight", "terms"], rows)])
+                    "dev CV", "TF-IDF dev CV", "encoder weight", "terms"], rows)])
     card = ModelCard(
         name=out_dir.name,
         task=f"multi-label classification of the six SemEval 2025 Task 11 track A emotions in {len(train)} languages",
@@ -251,11 +309,12 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
                            "thresholds of that language, scores w * encoder + (1 - w) * TF-IDF (the encoder alone "
                            "for an emotion the language was not annotated for); language not given or unknown "
                            "(a warning): the encoder alone with the shared thresholds",
-               "Selection": f"per language, on {args.sample_per_language} sampled train rows: encoder probabilities "
+               "Selection": f"per language, on {args.sample_per_language} sampled train rows (encoder probabilities "
                             f"out of {args.folds} folds of a ridge head fitted on the sample (alpha {alpha:g}), "
-                            f"TF-IDF probabilities of a head fitted on the other train rows; the weight from "
-                            f"{list(args.encoder_weights)} and the thresholds with the best macro-F1. Dev is only "
-                            f"reported",
+                            f"TF-IDF probabilities of a head fitted on the other train rows)"
+                            f"{' and the dev rows (the shipped heads)' if args.choose_on == 'train+dev' else ''}: "
+                            f"the weight from {list(args.encoder_weights)} and the thresholds with the best macro-F1. "
+                            f"{in_choice[0].upper() + in_choice[1:]}",
                "Speed": f"{n_dev / dev_seconds:.1f} texts/s on the dev split (each language's heads) with this "
                         f"run's threads",
                "Size": f"{sum(f.stat().st_size for f in out_dir.rglob('*') if f.is_file()) / 1e6:.1f} MB"},
@@ -264,7 +323,9 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
         training=training_record(args, command, started, encode_seconds=round(encode_seconds, 1)),
         sections=[comparison],
         extra={"language_lexical": {"encoder_weights": weights, "train_dev_cv_macro_f1": cv,
-                                    "mean_train_dev_cv_macro_f1": mean_cv, "encoder_alpha": alpha,
+                                    "mean_train_dev_cv_macro_f1": mean_cv, "dev_cv_macro_f1": dev_cv,
+                                    "mean_dev_cv_macro_f1": mean_dev_cv, "tfidf_dev_cv_macro_f1": tfidf_dev_cv,
+                                    "mean_tfidf_dev_cv_macro_f1": mean_tfidf_dev_cv, "encoder_alpha": alpha,
                                     "sample_macro_f1": sample_f1}})
     card.add_metrics(payload, describe(payload))
     card.save(out_dir)
