@@ -27,9 +27,9 @@ def needs(path: Path) -> Path:
     return Path(path)
 
 
-def run_cli(*args, input=None, cwd=None):
-    """Run the real ``emoscope`` command in a subprocess."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONIOENCODING": "utf-8", "COLUMNS": "120"}
+def run_cli(*args, input=None, cwd=None, columns=120):
+    """Run the real ``emoscope`` command in a subprocess (its output a pipe ``columns`` wide)."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONIOENCODING": "utf-8", "COLUMNS": str(columns)}
     return subprocess.run([sys.executable, "-m", "emoscope", *map(str, args)], input=input,
                           capture_output=True, text=input is None or isinstance(input, str),
                           env=env, cwd=cwd, timeout=600)

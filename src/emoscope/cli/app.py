@@ -74,6 +74,7 @@ def column_list(value: Optional[str]) -> Optional[tuple[str, ...]]:
 def print_sections(sections) -> None:
     """Evaluation sections (:class:`~emoscope.card.CardSection`) as rich tables and lines."""
     from rich.markup import escape
+    from rich.measure import Measurement
     from rich.table import Table
 
     out = console()
@@ -84,6 +85,8 @@ def print_sections(sections) -> None:
                 shown.add_column(str(column), justify="left" if i == 0 else "right")
             for row in table.rows:
                 shown.add_row(*(f"{c:.4f}" if isinstance(c, float) else escape(str(c)) for c in row))
+            if not out.is_terminal:  # a file or a pipe (80 columns for rich): every number in full, never "0.4…"
+                out.width = max(out.width, Measurement.get(out, out.options.update_width(1000), shown).maximum)
             out.print(shown)
         out.print(f"[bold]{escape(section.title)}[/]")
         for line in section.lines:
