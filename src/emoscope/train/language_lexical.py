@@ -113,31 +113,18 @@ def choose_weight(targets: np.ndarray, encoder: np.ndarray, lexical: np.ndarray,
     return best
 
 
-def cross_validated_choice(targets: np.ndarray, encoder: np.ndarray, lexical: np.ndarray, weights, folds: int,
-                           seed: int) -> float:
-    """Macro-F1 of rows scored with the weight and thresholds chosen on the other folds."""
+def cross_validated_choice(rows: tuple, weights, folds: int, seed: int, *, fixed: Optional[tuple] = None,
+                           other_folds: bool = True) -> float:
+    """Macro-F1 of ``rows`` (targets, encoder probabilities, TF-IDF probabilities), each fold decided
+    by the weight and thresholds chosen on the other folds (``other_folds``) together with the
+    ``fixed`` rows, which are never scored (e.g. the train sample, when dev's rows are scored)."""
+    targets, encoder, lexical = rows
     fold = np.random.default_rng(seed).permutation(len(targets)) % folds
     decided = np.zeros(targets.shape, dtype=bool)
     for k in range(folds):
-        rest = fold != k
-        weight, thresholds, _ = choose_weight(targets[rest], encoder[rest], lexical[rest], weights)
+        parts = ([fixed] if fixed is not None else []) + ([[r[fold != k] for r in rows]] if other_folds else [])
+        weight, thresholds, _ = choose_weight(*(np.concatenate(p) for p in zip(*parts)), weights)
         decided[fold == k] = (weight * encoder[fold == k] + (1 - weight) * lexical[fold == k]) >= thresholds
-    return float(language_macro_f1(targets, decided)["macro_f1"])
-
-
-def dev_cross_validated(sample_rows: tuple, dev_rows: tuple, weights, folds: int, seed: int, with_dev: bool) -> float:
-    """Macro-F1 of the dev rows, each fold decided by the weight and thresholds chosen on
-    ``sample_rows`` together with the other dev folds (``with_dev``) or alone.  Rows: (targets,
-    encoder probabilities, TF-IDF probabilities)."""
-    targets = dev_rows[0]
-    fold = np.random.default_rng(seed).permutation(len(targets)) % folds
-    decided = np.zeros(targets.shape, dtype=bool)
-    for k in range(folds):
-        chosen_on = sample_rows
-        if with_dev:
-            chosen_on = [np.concatenate([s, d[fold != k]]) for s, d in zip(sample_rows, dev_rows)]
-        weight, thresholds, _ = choose_weight(*chosen_on, weights)
-        decided[fold == k] = (weight * dev_rows[1][fold == k] + (1 - weight) * dev_rows[2][fold == k]) >= thresholds
     return float(language_macro_f1(targets, decided)["macro_f1"])
 
 
@@ -258,12 +245,12 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
         encoder_scores = dev_encoder[language] if language in dev_encoder else model.component_scores(split.texts).encoder
         dev_rows = (split.targets, encoder_scores, model.for_language(language).lexical_scores(split.texts, empty))
         pooled = [np.concatenate(pair) for pair in zip(choice_rows[language], dev_rows)]
-        cv[language] = cross_validated_choice(*pooled, args.encoder_weights, args.folds, args.seed)
+        cv[language] = cross_validated_choice(pooled, args.encoder_weights, args.folds, args.seed)
         with_dev = args.choose_on == "train+dev"
-        dev_cv[language] = dev_cross_validated(choice_rows[language], dev_rows, args.encoder_weights, args.folds,
-                                               args.seed, with_dev)
-        tfidf_dev_cv[language] = dev_cross_validated(choice_rows[language], dev_rows, (0.0,), args.folds, args.seed,
-                                                     with_dev)
+        dev_cv[language] = cross_validated_choice(dev_rows, args.encoder_weights, args.folds, args.seed,
+                                                  fixed=choice_rows[language], other_folds=with_dev)
+        tfidf_dev_cv[language] = cross_validated_choice(dev_rows, (0.0,), args.folds, args.seed,
+                                                        fixed=choice_rows[language], other_folds=with_dev)
     old = ModelCard.load(base_dir)
     old_dev = old.metrics.get("semeval-a/dev", {}).get("languages", {}) if old else {}
     rows = []
