@@ -1,0 +1,70 @@
+"""Speed of the dialogue model (``meld-context-minilm``) on MELD test dialogues.
+
+Each run labels ``--dialogues`` test dialogues as ``analyze_dialogue`` does, one
+``predict_turns`` call per dialogue (each turn read with the turns before it).  Baseline, in the
+same alternating runs: the default text model (``multidomain-minilm``) on the same turns, one
+``predict`` call per dialogue, each turn read alone.  Median of ``--runs``.  Then the dialogue
+model once more at batch size 32 instead of its own 1, and how many turns change label: its graph
+quantizes activations per run (dynamic int8), so batching would couple a turn to its neighbours.
+
+    python benchmarks/dialogue.py --data ../shared/datasets/meld --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(REPO.parent / "shared/datasets/meld"))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--dialogues", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    from emoscope import EmotionModel
+    from emoscope.data.meld import read_meld
+    from emoscope.text.context import ContextEmotionModel
+
+    dialogues = list(read_meld(Path(args.data), "test").dialogue_turns())[:args.dialogues]
+    turns = sum(len(texts) for _, texts in dialogues)
+    context = ContextEmotionModel.load(num_threads=args.threads)
+    default = EmotionModel.load(num_threads=args.threads)
+    context.predict_turns(*dialogues[0]), default.predict(dialogues[0][1])  # warm up
+    runners = {f"dialogue model ({context.name}, turn + context)":
+               lambda: [context.predict_turns(speakers, texts) for speakers, texts in dialogues],
+               f"default model ({default.name}, turn alone)":
+               lambda: [default.predict(texts) for _, texts in dialogues]}
+    seconds = {name: [] for name in runners}
+    for _ in range(args.runs):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run()
+            seconds[name].append(time.perf_counter() - start)
+    speed = {name: turns / statistics.median(s) for name, s in seconds.items()}
+    for name, value in speed.items():
+        print(f"{name}: {value:.1f} turns/s ({len(dialogues)} dialogues, {turns} turns, "
+              f"{args.threads} threads, median of {args.runs})")
+    dialogue_name, default_name = speed
+    print(f"ratio dialogue / default model: {speed[dialogue_name] / speed[default_name]:.2f}x")
+
+    batched = ContextEmotionModel(EmotionModel.load(context.directory, num_threads=args.threads, batch_size=32))
+    own = np.concatenate([context.turn_scores(s, t) for s, t in dialogues]).argmax(axis=1)
+    coupled = np.concatenate([batched.turn_scores(s, t) for s, t in dialogues]).argmax(axis=1)
+    changed = int((own != coupled).sum())
+    print(f"turns whose label changes when the dialogue model runs batches of 32: {changed} of {turns}")
+    print(json.dumps({"dialogues": len(dialogues), "turns": turns, "threads": args.threads,
+                      "turns_per_second": speed, "labels_changed_at_batch_32": changed}))
+
+
+if __name__ == "__main__":
+    main()
