@@ -16,8 +16,9 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import time
 from pathlib import Path
+
+from timing import alternating_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,12 +41,7 @@ def main() -> None:
     models = {b: EmotionModel.load(args.model, num_threads=args.threads, batch_size=b) for b in sizes}
     for model in models.values():
         model.predict(texts[:64])  # warm-up
-    times: dict[int, list[float]] = {b: [] for b in sizes}
-    for _ in range(args.runs):
-        for b, model in models.items():
-            start = time.perf_counter()
-            model.predict(texts)
-            times[b].append(time.perf_counter() - start)
+    times = alternating_seconds({b: (lambda m=model: m.predict(texts)) for b, model in models.items()}, args.runs)
     baseline = statistics.median(times[sizes[-1]])
     print(f"{len(texts)} texts, {args.threads} threads, median of {args.runs} runs; "
           f"baseline: batch size {sizes[-1]}")

@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
+from timing import alternating_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,12 +44,7 @@ def main() -> None:
                lambda: [context.predict_turns(speakers, texts) for speakers, texts in dialogues],
                f"default model ({default.name}, turn alone)":
                lambda: [default.predict(texts) for _, texts in dialogues]}
-    seconds = {name: [] for name in runners}
-    for _ in range(args.runs):
-        for name, run in runners.items():
-            start = time.perf_counter()
-            run()
-            seconds[name].append(time.perf_counter() - start)
+    seconds = alternating_seconds(runners, args.runs)
     speed = {name: turns / statistics.median(s) for name, s in seconds.items()}
     for name, value in speed.items():
         print(f"{name}: {value:.1f} turns/s ({len(dialogues)} dialogues, {turns} turns, "

@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
+from timing import alternating_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,12 +43,7 @@ def main() -> None:
     model.predict(texts["eng"][:16]), own["eng"].predict(texts["eng"][:16])  # warm up
     runners = {"with the language's TF-IDF head": lambda: [own[l].predict(t) for l, t in texts.items()],
                "encoder alone (no language)": lambda: [model.predict(t) for t in texts.values()]}
-    seconds = {name: [] for name in runners}
-    for _ in range(args.runs):
-        for name, run in runners.items():
-            start = time.perf_counter()
-            run()
-            seconds[name].append(time.perf_counter() - start)
+    seconds = alternating_seconds(runners, args.runs)
     speed = {name: n / statistics.median(s) for name, s in seconds.items()}
     for name, value in speed.items():
         print(f"{name}: {value:.1f} texts/s ({n} texts, {args.threads} threads, median of {args.runs})")

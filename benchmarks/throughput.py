@@ -30,13 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import alternating_seconds
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
@@ -141,10 +137,7 @@ def main() -> None:
         pipe(texts[:64], **kwargs)
         runners["transformers pipeline (torch)"] = lambda: pipe(texts, **kwargs)
 
-    seconds: dict[str, list[float]] = {name: [] for name in runners}
-    for _ in range(args.runs):
-        for name, run in runners.items():
-            seconds[name].append(timed(run))
+    seconds = alternating_seconds(runners, args.runs)
     results["texts"] = len(texts)
     results["texts_per_second"] = {n: len(texts) / statistics.median(s) for n, s in seconds.items()}
     print(f"throughput: {len(texts)} GoEmotions test texts, {args.threads} threads, "

@@ -122,14 +122,15 @@ def fuse_integer_matmuls(graph):
     int32 tensor per matrix product (the fused graph gives the same scores and is about 7% faster)."""
     from onnx import helper
 
-    producers = {out: node for node in graph.graph.node for out in node.output}
+    nodes = list(graph.graph.node)  # held, so each node keeps its identity (the keys below)
+    producers = {out: node for node in nodes for out in node.output}
     consumers: dict = {}
-    for node in graph.graph.node:
+    for node in nodes:
         for name in node.input:
             consumers.setdefault(name, []).append(node)
     initializers = {init.name for init in graph.graph.initializer}
     fused, dropped = {}, set()
-    for node in graph.graph.node:
+    for node in nodes:
         if node.op_type != "MatMulInteger" or len(consumers.get(node.output[0], [])) != 1:
             continue
         cast = consumers[node.output[0]][0]
@@ -142,13 +143,13 @@ def fuse_integer_matmuls(graph):
                 or len(consumers.get(product.output[0], [])) != 1):
             continue
         a_scale, b_scale = product.input
-        fused[node.name] = helper.make_node(
+        fused[id(node)] = helper.make_node(
             "MatMulIntegerToFloat", [node.input[0], node.input[1], a_scale, b_scale, *node.input[2:4]],
             [mul.output[0]], name=node.name + "_to_float", domain="com.microsoft")
         dropped.update(id(n) for n in (cast, mul, product))
-    nodes = [fused.get(n.name, n) for n in graph.graph.node if id(n) not in dropped]
+    kept = [fused.get(id(n), n) for n in nodes if id(n) not in dropped]
     del graph.graph.node[:]
-    graph.graph.node.extend(nodes)
+    graph.graph.node.extend(kept)
     if fused and not any(o.domain == "com.microsoft" for o in graph.opset_import):
         graph.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     return graph
