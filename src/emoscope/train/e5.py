@@ -9,7 +9,7 @@ import struct
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -135,13 +135,18 @@ def choose_vocabulary(weights: E5Weights, texts: Sequence[str], size: int) -> li
     return sorted(keep)
 
 
-def make_bert(weights: E5Weights, keep: Sequence[int]):
-    """A ``transformers`` BertModel with these weights, its vocabulary cut to ``keep``."""
+def make_bert(weights: E5Weights, keep: Sequence[int], layers: Optional[int] = None):
+    """A ``transformers`` BertModel with these weights, its vocabulary cut to ``keep`` and, with
+    ``layers``, its stack cut to the first ``layers`` transformer layers (their hidden states are
+    exactly the full model's first ones; the cut only drops the layers above)."""
     import torch
     from transformers import BertConfig, BertModel
 
     c, t = weights.config, weights.tensors
-    config = BertConfig(vocab_size=len(keep), hidden_size=c["hidden"], num_hidden_layers=c["layers"],
+    layers = c["layers"] if layers is None else layers
+    if not 0 < layers <= c["layers"]:
+        raise ValueError(f"layers={layers}: the encoder has {c['layers']} layers")
+    config = BertConfig(vocab_size=len(keep), hidden_size=c["hidden"], num_hidden_layers=layers,
                         num_attention_heads=c["heads"], intermediate_size=c["ffn"],
                         max_position_embeddings=c["max_positions"], type_vocab_size=c["type_vocab"],
                         layer_norm_eps=c["eps"], hidden_act="gelu", pad_token_id=1)
@@ -154,7 +159,7 @@ def make_bert(weights: E5Weights, keep: Sequence[int]):
     names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
              "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
              "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm"}
-    for layer in range(c["layers"]):
+    for layer in range(layers):
         for short, long in names.items():
             bias = t[f"l{layer}.{short}.b"]
             weight = t[f"l{layer}.{short}.w"]
