@@ -18,6 +18,8 @@ the model and whatever kind it is::
                                 languages that have one and the encoder's weight in each blend)
     zero_shot.json              a zero-shot classifier's label descriptions and settings
     model.onnx, tokenizer.json  the graph and the tokenizer
+    context.onnx                dialogue-turn models: the recurrent layer over turn vectors
+                                (optional; ``config.context_file``, see emoscope.text.context)
     model_card.json, README.md  the card (see :mod:`emoscope.card`)
 
 Shipped models live in ``emoscope/models/<name>/``; :func:`resolve_model_dir` turns a name, a
@@ -50,6 +52,7 @@ EMOJI_WEIGHTS_FILE = "emoji_weights.json"
 LANGUAGE_LEXICAL_DIR = "lexical"
 ZERO_SHOT_FILE = "zero_shot.json"
 GRAPH_FILE = "model.onnx"
+CONTEXT_GRAPH_FILE = "context.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 DEFAULT_THRESHOLD = 0.5
 
@@ -131,7 +134,10 @@ class ModelConfig:
     # TF-IDF head (lexical/<language>.npz), used when the language is given (EmotionModel.for_language)
     language_encoder_weights: dict[str, float] = field(default_factory=dict)
     at_least_one_label: bool = True
-    context_turns: int = 0  # dialogue-turn models: earlier turns read with each turn
+    # dialogue-turn models: the turns read with each turn (with ``context_file``: on each side of
+    # it, through that graph; without: the earlier turns, written into the encoder's input)
+    context_turns: int = 0
+    context_file: Optional[str] = None
     # emoji and emoticons read as words: false, true (their names) or "meaning" (the words of
     # GoEmotions labels, for texts of emoji alone); see emoscope.text.normalize.normalizer
     normalize_emoji: Union[bool, str] = False
@@ -150,7 +156,7 @@ class ModelConfig:
     _ORDER = ("format_version", "task", "name", "onnx_file", "tokenizer_file", "max_tokens", "stride",
               "batch_size", "long_texts", "lexical", "encoder_weight", "language_encoder_weights",
               "at_least_one_label",
-              "context_turns", "normalize_emoji", "quantized", "base_model", "sample_rate", "segment_seconds",
+              "context_turns", "context_file", "normalize_emoji", "quantized", "base_model", "sample_rate", "segment_seconds",
               "image_size")
 
     @classmethod
@@ -209,6 +215,10 @@ class ModelFiles:
     @property
     def tokenizer(self) -> Path:
         return self.directory / self.config.tokenizer_file
+
+    @property
+    def context_graph(self) -> Optional[Path]:
+        return self.directory / self.config.context_file if self.config.context_file else None
 
 
 # -- where models are ------------------------------------------------------------------------
@@ -321,6 +331,9 @@ def read_model(directory: Union[str, Path]) -> ModelFiles:
         files.emoji_weights = read_emoji_weights(directory, labels)
     if config.lexical:
         files.lexical = read_lexical(directory)
+    if files.context_graph is not None and not files.context_graph.is_file():
+        raise ModelLoadError(f"{directory}: cannot read model files (no {config.context_file}, the context graph "
+                             f"its {CONFIG_FILE} names)")
     for language in config.language_encoder_weights:
         files.language_lexical[language] = read_lexical(directory / LANGUAGE_LEXICAL_DIR, language)
     return files
@@ -386,12 +399,13 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
                 graph=None, tokenizer: Optional[Path] = None, thresholds=None, lexical=None,
                 calibration: Optional[tuple] = None, language_thresholds: Optional[dict] = None,
                 language_lexical: Optional[dict] = None, emoji_weights: Optional[np.ndarray] = None,
-                card=None) -> Path:
+                context_graph=None, card=None) -> Path:
     """Write a model directory.  ``graph`` is an ONNX file to copy or an ``onnx.ModelProto`` to
     save; ``tokenizer`` a ``tokenizer.json`` to copy; ``card`` a :class:`~emoscope.card.ModelCard`;
     ``labels`` ``None`` for a model without labels (a sentence encoder); ``language_lexical``
-    ``{language: head}`` with ``config.language_encoder_weights`` naming the same languages.
-    Files a previous model left there that this one does not have are removed."""
+    ``{language: head}`` with ``config.language_encoder_weights`` naming the same languages;
+    ``context_graph`` an ONNX file to copy as ``config.context_file``.  Files a previous model
+    left there that this one does not have are removed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     config.lexical = lexical is not None if config.task.sigmoid else config.lexical
@@ -404,6 +418,13 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
             import onnx
 
             onnx.save(graph, str(target))
+    if context_graph is None and not config.context_file:
+        (directory / CONTEXT_GRAPH_FILE).unlink(missing_ok=True)
+    if context_graph is not None:
+        if not config.context_file:
+            raise ValueError("a context graph needs config.context_file, the name it is saved under")
+        if Path(context_graph).resolve() != (directory / config.context_file).resolve():
+            shutil.copyfile(context_graph, directory / config.context_file)
     if tokenizer is not None and Path(tokenizer).resolve() != (directory / config.tokenizer_file).resolve():
         copy_tokenizer(tokenizer, directory / config.tokenizer_file)
     if labels is not None:
@@ -461,4 +482,4 @@ def copy_model(files: ModelFiles, target: Union[str, Path], *, thresholds=None) 
                        lexical=files.lexical, calibration=files.calibration,
                        language_thresholds=files.language_thresholds or None,
                        language_lexical=files.language_lexical or None, emoji_weights=files.emoji_weights,
-                       card=ModelCard.load(files.directory))
+                       context_graph=files.context_graph, card=ModelCard.load(files.directory))

@@ -2,7 +2,7 @@
 
 A model kind is a class: :class:`~emoscope.text.EmotionModel` (labels, scores, VAD and
 intensity of texts), :class:`~emoscope.text.ContextEmotionModel` (one emotion per dialogue
-turn, read with the turns before it), :class:`~emoscope.text.ZeroShotClassifier` (labels given at
+turn, read with the turns around it), :class:`~emoscope.text.ZeroShotClassifier` (labels given at
 run time).  Each one:
 
 - is made by ``Kind.load(name_or_directory=None)`` (``None``: its shipped default) and written by

@@ -1,5 +1,7 @@
 """The context-aware dialogue turn model (:mod:`emoscope.text.context`)."""
 
+import numpy as np
+
 from emoscope.card import read_model_card
 from emoscope.persistence import shipped_model_dir
 from emoscope.text.context import ContextEmotionModel, contextual_inputs
@@ -8,11 +10,30 @@ from emoscope.text.context import ContextEmotionModel, contextual_inputs
 def test_the_context_models_card_clears_its_bar():
     # measured by 'emoscope evaluate --dataset meld --split test' (reproduced by tests/test_cards.py)
     card = read_model_card(shipped_model_dir("meld-context-minilm"))["metrics"]["meld/test"]
-    assert card["n_turns"] == 2610 and card["context_turns"] == 3
+    assert card["n_turns"] == 2610 and card["context_sides"] == "each side"
     assert card["weighted_f1"] >= 0.60
+    assert card["weighted_f1"] > card["weighted_f1_no_context"]  # context helps (issue 18 asks for 0.01)
+    assert min(sum(column) for column in zip(*card["confusion"])) > 0  # every class is predicted
 
 
-def test_the_turn_emotion_reads_the_preceding_turns():
+def test_a_turns_scores_do_not_depend_on_the_turns_batched_beside_it():
+    """The dialogue model encodes a dialogue's turns in batches of 32 (static int8): a turn's
+    scores are the same when every turn runs alone (1e-5), for turns of mixed lengths."""
+    from emoscope import EmotionModel
+
+    batched = ContextEmotionModel.load()
+    assert batched.model.config.batch_size == 32
+    alone = ContextEmotionModel(EmotionModel.load(batched.directory, batch_size=1))
+    texts = ["Oh.", "You lied to me, and you did it again and again, every single time I asked you!",
+             "No way!", "I'm scared.", "Whatever you say, Ross, whatever you say, I don't care any more.",
+             *[f"Turn number {i} of this rather long test dialogue." for i in range(35)]]
+    speakers = ["Ann", "Bob"] * 20
+    np.testing.assert_allclose(batched.turn_scores(speakers, texts, 0), alone.turn_scores(speakers, texts, 0),
+                               atol=1e-5)
+    np.testing.assert_allclose(batched.turn_scores(speakers, texts), alone.turn_scores(speakers, texts), atol=1e-5)
+
+
+def test_the_turn_emotion_reads_the_turns_around_it():
     model = ContextEmotionModel.load()
     speakers = ["Ann", "Bob", "Ann", "Bob"]
     scores_alone = model.turn_scores(speakers[-1:], ["Okay."])

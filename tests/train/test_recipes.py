@@ -52,6 +52,10 @@ def test_train_meld_writes_a_loadable_context_model(cli, tmp_path):
     assert card["extra"]["context_turns"] == 2
     test = card["metrics"]["meld/test"]
     assert 0 <= test["weighted_f1"] <= 1 and 0 <= test["weighted_f1_no_context"] <= 1
+    # the ablation: the turn head alone, the GRU given 1, 3, 5 turns on each side, and the model's own 2
+    assert sorted(test["ablation"], key=int) == ["0", "1", "2", "3", "5"]
+    assert test["ablation"]["2"] == test["weighted_f1"] and test["ablation"]["0"] == test["weighted_f1_no_context"]
+    assert test["context_sides"] == "each side" and (out / "context.onnx").is_file()
     assert [r["label"] for r in test["per_class"]] == ["anger", "disgust", "fear", "joy",
                                                        "neutral", "sadness", "surprise"]
     assert "weighted-F1" in (out / "README.md").read_text()
@@ -61,8 +65,8 @@ def test_train_meld_writes_a_loadable_context_model(cli, tmp_path):
     model = ContextEmotionModel.load(out)
     predicted = model.predict_turns(["a", "b"], ["I won the lottery!", "No way, really?"])
     assert [label in model.labels for label, _ in predicted] == [True, True]
-    some = tmp_path / "meld"  # the first 120 dev turns: evaluate reads the written model (the dialogue
-    some.mkdir()                # model runs one turn at a time, so all 1,109 took half a minute)
+    some = tmp_path / "meld"  # the first 120 dev turns: evaluate reads the written model
+    some.mkdir()
     pd.read_csv(MELD / "dev_sent_emo.csv", dtype=str, keep_default_na=False).head(120).to_csv(
         some / "dev_sent_emo.csv", index=False)
     evaluated = cli("evaluate", "--dataset", "meld", "--data", some, "--split", "dev", "--model", out, "--json")

@@ -103,26 +103,28 @@ def train_accurate_command(
 def train_meld_command(
     data: Path = typer.Option(..., help="Folder holding MELD train/dev/test_sent_emo.csv."),
     out: Path = typer.Option(..., help="Model directory to write."),
-    base_model: Optional[Path] = typer.Option(None, help="Checkpoint whose encoder is fine-tuned (the shipped "
-                                              "model's: the 'checkpoint' folder written by 'emoscope train "
-                                              "goemotions'); default: all-MiniLM-L6-v2."),
-    context_turns: int = typer.Option(default_of(MeldArguments, "context_turns"), min=0,
-                                      help="Preceding turns given as context."),
+    base_model: Optional[Path] = typer.Option(None, help="Checkpoint whose encoder is fine-tuned; default: "
+                                              "all-MiniLM-L6-v2."),
+    context_turns: Optional[int] = typer.Option(None, min=1, help="Turns on each side read with each turn; "
+                                                "default: chosen on dev from 1, 2, 3, 5, 10."),
     epochs: float = typer.Option(default_of(MeldArguments, "epochs"), help="Fine-tuning epochs."),
-    learning_rate: float = typer.Option(default_of(MeldArguments, "learning_rate")),
-    batch_size: int = typer.Option(default_of(MeldArguments, "batch_size")),
-    max_length: int = typer.Option(default_of(MeldArguments, "max_length"), help="Word pieces per input (turn + context)."),
+    learning_rate: float = typer.Option(default_of(MeldArguments, "learning_rate"), help="The encoder's."),
+    batch_size: int = typer.Option(default_of(MeldArguments, "batch_size"), help="Turns a batch, at least "
+                                   "(whole dialogues)."),
+    max_length: int = typer.Option(default_of(MeldArguments, "max_length"), help="Word pieces per turn."),
+    class_balance: float = typer.Option(default_of(MeldArguments, "class_balance"), min=0.0, max=1.0,
+                                        help="Classes weighted by inverse frequency to this power (0: unweighted)."),
     seed: int = SeedOption,
     threads: Optional[int] = ThreadsOption,
     max_train_samples: Optional[int] = typer.Option(None, help=f"Use only the first N training dialogues {SMOKE}."),
     max_eval_samples: Optional[int] = typer.Option(None, help=f"Use only the first N dev/test dialogues {SMOKE}."),
 ) -> None:
-    """Fine-tune the context-aware dialogue turn classifier on MELD."""
+    """Fine-tune the dialogue turn model on MELD: encoder and a GRU over the turns, together."""
     meld = recipe("meld")
     args = MeldArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, max_length=max_length,
-                         seed=seed, num_threads=threads, max_train_samples=max_train_samples,
-                         max_eval_samples=max_eval_samples, base_model=str(base_model) if base_model else None,
-                         context_turns=context_turns)
+                         class_balance=class_balance, seed=seed, num_threads=threads,
+                         max_train_samples=max_train_samples, max_eval_samples=max_eval_samples,
+                         base_model=str(base_model) if base_model else None, context_turns=context_turns)
     meld.train_meld(data, out, args, progress=progress, command=command_line())
 
 

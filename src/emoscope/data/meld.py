@@ -14,7 +14,6 @@ import numpy as np
 from ..errors import InputDecodeError, InputNotFoundError, UnknownColumnError
 from ..io.readers import read_table
 from ..persistence import Task
-from ..text.context import contextual_inputs
 from .labelled import LabelledTexts
 
 MELD_LABELS = ["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"]
@@ -51,7 +50,11 @@ def read_meld(data_dir: Path, split: str) -> LabelledTexts:
     return read_meld_file(path)
 
 
-def context_inputs(turns: LabelledTexts, context_turns: int) -> list[str]:
-    """Each turn as the context model reads it: the turn, then its ``context_turns`` predecessors."""
-    return [x for speakers, texts in turns.dialogue_turns()
-            for x in contextual_inputs(speakers, texts, context_turns)]
+def labelled_dialogues(turns: LabelledTexts) -> list[tuple[list[str], list[str], np.ndarray]]:
+    """(speakers, texts, gold label index of each turn) of each dialogue, in order."""
+    gold, out, start = turns.gold, [], 0
+    for speakers, texts in turns.dialogue_turns():
+        out.append((speakers, texts, gold[start:start + len(texts)]))
+        start += len(texts)
+    return out
+

@@ -1,7 +1,7 @@
 """Label every turn of a dialogue and compute its dynamics.
 
 Each turn gets two views: its one emotion (Ekman 6 + neutral) from the context-aware dialogue
-model, which reads the preceding turns, and the fine-grained 28 GoEmotions labels of the default
+model, which reads the turns around it, and the fine-grained 28 GoEmotions labels of the default
 model, which reads the turn alone.  The dynamics use the first.
 """
 
@@ -80,7 +80,7 @@ def analyze_dialogue(model, turns: Union[Dialogue, Sequence[Turn], Sequence[dict
     """Label each turn and compute the dialogue's dynamics (turns as given, in order).
 
     ``model`` gives the fine-grained labels; ``context_model`` (default: the shipped MELD model)
-    gives each turn's emotion from the turn and the turns before it.  With
+    gives each turn's emotion from the turn and the turns around it.  With
     ``context_model=False`` the turn emotion is the best predicted Ekman category of the fine
     labels, each turn read alone.
     """

@@ -164,7 +164,7 @@ EVALUATIONS: dict[str, Evaluation] = {e.name: e for e in (
                "default model semeval-multilingual-e5; another model is decided by its Ekman rollup, "
                "e.g. --model fast --language eng)", "dev", _track_a, describe_track_a),
     Evaluation("meld", "MELD: weighted-F1, per-class F1 and the confusion matrix of the dialogue context "
-               "model, with and without context, or of a label model's Ekman rollup, each turn alone (folder "
+               "model, with and without context (and the context ablation), or of a label model's Ekman rollup, each turn alone (folder "
                "with {train,dev,test}_sent_emo.csv)",
                "test", _meld, describe_meld),
     Evaluation("table", "a labelled CSV/JSONL/Parquet file for a model from 'train custom' (one column "

@@ -12,6 +12,8 @@ from ..card import CardSection, CardTable
 from ..data.labelled import LabelledTexts
 from ..metrics import class_f1, confusion_matrix, weighted_f1
 
+ABLATION_TURNS = (0, 1, 3, 5)  # turns of context on each side, reported beside the model's own
+
 
 @dataclass
 class ContextEvaluation:
@@ -22,6 +24,8 @@ class ContextEvaluation:
     n_turns: int
     context_turns: int
     turns_per_second: float
+    context_sides: str = "before"  # the context turns are those before each turn, or on "each side"
+    ablation: dict = None  # {turns of context: weighted-F1}, 0: each turn alone
 
     def to_dict(self) -> dict:
         return dict(vars(self))
@@ -30,18 +34,23 @@ class ContextEvaluation:
 def evaluate_context_model(model, turns: LabelledTexts) -> ContextEvaluation:
     """Score a :class:`~emoscope.ContextEmotionModel` on dialogue turns (as
     :func:`emoscope.data.meld.read_meld` reads them): each dialogue as the model reads it in use,
-    then each turn alone (the no-context ablation)."""
+    then each turn alone (the no-context ablation) and, for a model with a context graph, with
+    each window of :data:`ABLATION_TURNS`."""
     n = len(model.labels)
     gold = np.asarray([model.labels.index(turns.labels[g]) for g in turns.gold])
     dialogues = list(turns.dialogue_turns())
     started = time.perf_counter()
     with_context = np.concatenate([model.turn_scores(s, t) for s, t in dialogues])
     seconds = time.perf_counter() - started
-    alone = np.concatenate([model.turn_scores(s, t, context_turns=0) for s, t in dialogues])
+    windows = sorted({0, model.context_turns, *ABLATION_TURNS}) if model.reads_both_sides else [0]
+    by_window = [model.scores_by_context(s, t, windows) for s, t in dialogues]
+    scores = {k: weighted_f1(gold, np.concatenate([d[k] for d in by_window]).argmax(1), n) for k in windows}
     predicted = with_context.argmax(1)
     return ContextEvaluation(
         weighted_f1=weighted_f1(gold, predicted, n),
-        weighted_f1_no_context=weighted_f1(gold, alone.argmax(1), n),
+        weighted_f1_no_context=scores[0],
+        context_sides="each side" if model.reads_both_sides else "before",
+        ablation={str(k): v for k, v in scores.items()},
         per_class=[{"label": label, "f1": class_f1(gold, predicted, c), "support": int(np.sum(gold == c))}
                    for c, label in enumerate(model.labels)],
         confusion=confusion_matrix(gold, predicted, n).tolist(), n_turns=len(gold), context_turns=model.context_turns,
@@ -79,6 +88,12 @@ def describe_meld(payload: dict) -> list[CardSection]:
         return [CardSection(f"MELD {payload['split']} ({payload['n_turns']} turns), each turn alone",
                             [f"**weighted-F1 {payload['weighted_f1']:.4f}**, decided by {payload['decided_by']}"],
                             [table, *_confusion_table(payload)])]
-    lines = [f"**weighted-F1 {payload['weighted_f1']:.4f}** with {payload['context_turns']} turns of context; "
+    sides = " on each side" if payload.get("context_sides") == "each side" else ""
+    lines = [f"**weighted-F1 {payload['weighted_f1']:.4f}** with {payload['context_turns']} turns of context{sides}; "
              f"{payload['weighted_f1_no_context']:.4f} with none (each turn alone)"]
-    return [CardSection(f"MELD {payload['split']} ({payload['n_turns']} turns)", lines, [table, *_confusion_table(payload)])]
+    tables = [table]
+    if len(payload.get("ablation") or {}) > 1:
+        tables.append(CardTable([f"turns of context{sides}", "weighted-F1"],
+                                [[k, round(v, 4)] for k, v in payload["ablation"].items()], "context ablation"))
+    return [CardSection(f"MELD {payload['split']} ({payload['n_turns']} turns)", lines,
+                        [*tables, *_confusion_table(payload)])]

@@ -1,8 +1,15 @@
 """Dialogue turns read in context: :class:`ContextEmotionModel` gives each turn one emotion
-(Ekman 6 + neutral) from the turn and the turns before it.
+(Ekman 6 + neutral) from the turn and the turns around it.
 
-Training and inference both build the model's input with :func:`contextual_inputs`, so the model
-always sees the layout it was trained on::
+A model with a context graph (``context.onnx``, as ``emoscope train meld`` writes it) reads each
+turn once: the encoder gives its vector and its own scores (``logits``: the turn alone), then a
+bidirectional GRU reads the vectors of the ``context_turns`` turns on each side, with who speaks
+(:func:`speaker_features`), and scores the turn in that window.  A dialogue's encoder runs are
+batched; the graph's int8 activation scales are fixed, so a turn's scores do not depend on the
+other turns in its batch.
+
+An older model without one reads each turn with the turns before it written into its input
+(:func:`contextual_inputs`), so it always sees the layout it was trained on::
 
     "Speaker: current turn [SEP] Previous speaker: previous turn | Earlier speaker: earlier turn"
 
@@ -19,12 +26,15 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..persistence import Task
-from .model import EmotionModel
+from ..runtime import session_options
+from .model import EmotionModel, softmax
 from .results import NEUTRAL, EmotionResult
 
 DEFAULT_CONTEXT_MODEL = "meld-context-minilm"
 CONTEXT_SEPARATOR = " [SEP] "
 TURN_SEPARATOR = " | "
+MAX_SPEAKERS = 4  # speakers told apart in a window; the fifth and later share the fourth's column
+SPEAKER_FEATURES = MAX_SPEAKERS + 1
 
 # MELD (and text pasted from Windows tools) carries UTF-8 punctuation decoded as cp1252.
 _MOJIBAKE = {"\u00e2\u20ac\u2122": "'", "\u00e2\u20ac\u02dc": "'", "\u00e2\u20ac\u0153": '"',
@@ -58,9 +68,44 @@ def contextual_inputs(speakers: Sequence[str], texts: Sequence[str], context_tur
     return out
 
 
+def speaker_features(speakers: Sequence[str]) -> np.ndarray:
+    """(n_turns, 5) who speaks each turn of a window: one-hot of the speaker in order of first
+    appearance (the first four), and 1 where the speaker also said the turn before.  Names only
+    tell speakers apart, so a model learns turn-taking, not characters."""
+    order: dict = {}
+    out = np.zeros((len(speakers), SPEAKER_FEATURES), dtype=np.float32)
+    for i, speaker in enumerate(speakers):
+        out[i, min(order.setdefault(speaker, len(order)), MAX_SPEAKERS - 1)] = 1.0
+        out[i, MAX_SPEAKERS] = float(i > 0 and speakers[i - 1] == speaker)
+    return out
+
+
+def turn_windows(speakers: Sequence[str], vectors: np.ndarray, context_turns: int):
+    """The context graph's inputs for a dialogue: one window per turn (the turn and up to
+    ``context_turns`` turns on each side), time-major as the ONNX GRU reads them, zero-padded;
+    when every window would be the whole dialogue, that one window.  Returns (vectors (steps,
+    windows, dim), speakers (steps, windows, 5), lengths (windows,), where): ``where`` gives each
+    turn's (window, position in it)."""
+    n, dim = vectors.shape
+    if context_turns >= n - 1:  # every window is the whole dialogue: read it once
+        starts, ends = np.zeros(1, int), np.full(1, n)
+    else:
+        starts = np.maximum(np.arange(n) - context_turns, 0)
+        ends = np.minimum(np.arange(n) + context_turns + 1, n)
+    steps = int((ends - starts).max())
+    x = np.zeros((steps, len(starts), dim), dtype=np.float32)
+    who = np.zeros((steps, len(starts), SPEAKER_FEATURES), dtype=np.float32)
+    for w, (a, b) in enumerate(zip(starts, ends)):
+        x[:b - a, w] = vectors[a:b]
+        who[:b - a, w] = speaker_features(list(speakers[a:b]))
+    where = (np.arange(n), np.arange(n) - starts) if len(starts) == n else (np.zeros(n, int), np.arange(n))
+    return x, who, (ends - starts).astype(np.int32), where
+
+
 class ContextEmotionModel:
-    """Classifies each turn of a dialogue into one of its labels, using up to
-    ``context_turns`` preceding turns and their speakers as context.
+    """Classifies each turn of a dialogue into one of its labels, using the turns around it and
+    who speaks as context: up to ``context_turns`` turns on each side (a model with a context
+    graph) or before it (an older model that writes them into its input).
 
     >>> model = ContextEmotionModel.load()
     >>> model.predict_turns(["Ross", "Rachel"], ["I got the job!", "Oh my God, that's amazing!"])
@@ -75,6 +120,13 @@ class ContextEmotionModel:
         self.labels = list(model.labels)
         self.context_turns = int(model.config.context_turns)
         self._neutral = self.labels.index(NEUTRAL) if NEUTRAL in self.labels else None
+        self._context = None  # the context graph's session (None: an input-concatenating model)
+        if model.files.context_graph is not None:
+            import onnxruntime as ort
+
+            self._context = ort.InferenceSession(str(model.files.context_graph),
+                                                 session_options(1),  # a few thousand multiply-adds a turn
+                                                 providers=["CPUExecutionProvider"])
 
     @classmethod
     def load(cls, path: Optional[Union[str, Path]] = None, *,
@@ -98,22 +150,71 @@ class ContextEmotionModel:
                     context_turns: Optional[int] = None) -> np.ndarray:
         """(n_turns, n_labels) scores of one dialogue's turns, each row summing to 1.
 
-        The network's per-label sigmoid scores are divided by their sum, which keeps their order;
-        the label of a turn is its highest score.  ``context_turns=0`` classifies each turn
-        alone (the ablation in the model card).  A turn with no text is neutral.
+        The label of a turn is its highest score.  ``context_turns=0`` classifies each turn alone
+        (the ablation in the model card): with a context graph, by the encoder's own head.  A
+        turn with no text is neutral.
         """
         if len(speakers) != len(texts):
             raise ValueError(f"{len(speakers)} speakers for {len(texts)} texts")
-        k = self.context_turns if context_turns is None else context_turns
-        inputs = contextual_inputs(speakers, texts, k)
-        parts = self.model.component_scores(inputs)
-        scores = self.model.blend(parts)
-        scores = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
+        k = self.context_turns if context_turns is None else int(context_turns)
+        if k < 0:
+            raise ValueError(f"context_turns must be >= 0, got {k}")
+        if self._context is not None:
+            return self.scores_by_context(speakers, texts, [k])[k]
+        else:  # the network's per-label sigmoid scores over their sum, which keeps their order
+            parts = self.model.component_scores(contextual_inputs(speakers, texts, k))
+            scores = self.model.blend(parts)
+            scores = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
+        return self._neutral_if_empty(scores, texts)
+
+    def _neutral_if_empty(self, scores: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         empty = np.array([not str(t).strip() for t in texts], dtype=bool)
         if empty.any() and self._neutral is not None:
             scores[empty] = 0.0
             scores[empty, self._neutral] = 1.0
         return scores
+
+    @property
+    def reads_both_sides(self) -> bool:
+        """True for a model with a context graph: it reads the turns after a turn too."""
+        return self._context is not None
+
+    def scores_by_context(self, speakers: Sequence[str], texts: Sequence[str],
+                          context_turns: Sequence[int]) -> dict[int, np.ndarray]:
+        """``{k: turn_scores(speakers, texts, k)}`` for several ``k``; a model with a context graph
+        encodes the turns once for all of them (the ablation in the card)."""
+        if self._context is None:
+            return {k: self.turn_scores(speakers, texts, k) for k in context_turns}
+        by_window, lexical = self.components(speakers, texts, context_turns)
+        weight = self.model.encoder_weight
+        return {k: self._neutral_if_empty(scores if lexical is None else weight * scores + (1 - weight) * lexical,
+                                          texts) for k, scores in by_window.items()}
+
+    def components(self, speakers: Sequence[str], texts: Sequence[str], context_turns: Sequence[int]):
+        """(``{k: the network's probabilities with k turns on each side}``, the TF-IDF head's
+        probabilities or ``None``) of a model with a context graph; its scores blend the two with
+        the model's encoder weight.  ``k=0``: the turn head, each turn alone."""
+        cleaned = [repair_text(str(t)).strip() for t in texts]
+        if not cleaned:
+            empty = np.zeros((0, len(self.labels)), dtype=np.float32)
+            return {k: empty for k in context_turns}, None if self.model.lexical is None else empty
+        output = self.model.encoder.run(cleaned, extra_outputs=["embedding"])  # one window per turn
+        out = {}
+        for k in context_turns:
+            if k < 0:
+                raise ValueError(f"context_turns must be >= 0, got {k}")
+            if k == 0:
+                out[k] = softmax(output.logits)
+                continue
+            x, who, lengths, (window, position) = turn_windows([str(s) for s in speakers],
+                                                               output.extra["embedding"], k)
+            logits = self._context.run(["logits"], {"vectors": x, "speakers": who, "lengths": lengths})[0]
+            out[k] = softmax(logits[position, window])
+        lexical = None
+        if self.model.lexical is not None:  # one-vs-rest probabilities, as a distribution over the labels
+            lexical = self.model.lexical.predict_proba(cleaned)
+            lexical = lexical / np.maximum(lexical.sum(axis=1, keepdims=True), 1e-12)
+        return out, lexical
 
     def predict_turns(self, speakers: Sequence[str], texts: Sequence[str],
                       context_turns: Optional[int] = None) -> list[tuple[str, float]]:

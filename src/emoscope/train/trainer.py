@@ -90,6 +90,19 @@ def adamw_with_warmup(named_parameters, args, total_steps: int):
     return optimizer, get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * total_steps), total_steps)
 
 
+def take_step(loss, parameters, optimizer, scheduler) -> float:
+    """Back-propagate ``loss``, clip the gradients' norm at 1, step the optimizer and the schedule;
+    returns the loss's value."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.item()
+
+
 def report_step(progress: Optional[Callable[[str], None]], step: int, total_steps: int, running: float,
                 started: float) -> None:
     """Every 100 steps and at the last: the running loss, time spent and time left."""
@@ -215,12 +228,8 @@ def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTa
             loss = tasks[t].weight * _task_loss(tasks[t], heads[tasks[t].head](pooled(t, batch)),
                                                 targets[batch].to(device),
                                                 None if target_mask is None else target_mask[batch].to(device))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for _, p in parameters], 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            running = 0.98 * running + 0.02 * loss.item() if step else loss.item()
+            value = take_step(loss, [p for _, p in parameters], optimizer, scheduler)
+            running = 0.98 * running + 0.02 * value if step else value
             step += 1
             report_step(progress, step, total_steps, running, started)
     model.eval()
@@ -256,17 +265,31 @@ def fine_tune_tasks_or_reuse(checkpoint: Path, tasks: Sequence[TrainingTask], la
     from .modeling import BertForMeanPooledClassification
 
     checkpoint = Path(checkpoint)
-    state_file = checkpoint / "training_state.json"
     key = {"args": args.to_dict(), "recipe": {**(recipe or {}), **({"extra_heads": extra_heads} if extra_heads else {})}}
-    if state_file.is_file():
-        state = json.loads(state_file.read_text())
-        if {"args": state["args"], "recipe": state.get("recipe", {})} == key:
-            progress(f"reusing the finished fine-tuning in {checkpoint}")
-            # eager attention, as fine-tuning sets it: the SDPA export is a graph onnxruntime cannot fuse
-            model = BertForMeanPooledClassification.from_pretrained(checkpoint, attn_implementation="eager")
-            return model, state["info"]
+    info = finished_run(checkpoint, key)
+    if info is not None:
+        progress(f"reusing the finished fine-tuning in {checkpoint}")
+        # eager attention, as fine-tuning sets it: the SDPA export is a graph onnxruntime cannot fuse
+        return BertForMeanPooledClassification.from_pretrained(checkpoint, attn_implementation="eager"), info
     progress(f"fine-tuning on {sum(len(t.texts) * t.repeats for t in tasks)} texts an epoch for {args.epochs} epochs")
     model, info = fine_tune_multitask(tasks, labels, args, progress, extra_heads=extra_heads, problem_type=problem_type)
     save_checkpoint(model, checkpoint, Path(info["base_model"]))
-    state_file.write_text(json.dumps({**key, "info": info}, indent=2))
+    record_run(checkpoint, key, info)
     return model, info
+
+
+STATE_FILE = "training_state.json"  # a finished fine-tuning's arguments, recipe and info
+
+
+def finished_run(checkpoint: Path, key: dict) -> Optional[dict]:
+    """The info of the finished fine-tuning in ``checkpoint`` when its arguments and recipe are
+    ``key`` (``{"args": ..., "recipe": ...}``), else ``None``: a rerun goes straight to export."""
+    state_file = Path(checkpoint) / STATE_FILE
+    if not state_file.is_file():
+        return None
+    state = json.loads(state_file.read_text())
+    return state["info"] if {"args": state["args"], "recipe": state.get("recipe", {})} == key else None
+
+
+def record_run(checkpoint: Path, key: dict, info: dict) -> None:
+    (Path(checkpoint) / STATE_FILE).write_text(json.dumps({**key, "info": info}, indent=2))
