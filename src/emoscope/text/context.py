@@ -109,7 +109,7 @@ class ContextEmotionModel:
 
     >>> model = ContextEmotionModel.load()
     >>> model.predict_turns(["Ross", "Rachel"], ["I got the job!", "Oh my God, that's amazing!"])
-    [('joy', 0.58...), ('joy', 0.57...)]
+    [('joy', 0.66...), ('joy', 0.48...)]
     """
 
     def __init__(self, model: EmotionModel):
@@ -161,10 +161,10 @@ class ContextEmotionModel:
             raise ValueError(f"context_turns must be >= 0, got {k}")
         if self._context is not None:
             return self.scores_by_context(speakers, texts, [k])[k]
-        else:  # the network's per-label sigmoid scores over their sum, which keeps their order
-            parts = self.model.component_scores(contextual_inputs(speakers, texts, k))
-            scores = self.model.blend(parts)
-            scores = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
+        # an older model: the network's per-label sigmoid scores over their sum, which keeps their order
+        parts = self.model.component_scores(contextual_inputs(speakers, texts, k))
+        scores = self.model.blend(parts)
+        scores = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
         return self._neutral_if_empty(scores, texts)
 
     def _neutral_if_empty(self, scores: np.ndarray, texts: Sequence[str]) -> np.ndarray:
