@@ -28,15 +28,6 @@ def test_a_texts_scores_are_the_same_alone_and_in_a_batch_of_32_mixed_length_tex
             np.testing.assert_allclose(alone[name][0], heads[name][i], atol=1e-5, rtol=0)
 
 
-def test_dynamic_int8_models_run_one_text_at_a_time_because_batches_would_couple_them():
-    # why a dynamically quantized model (the dialogue model) keeps batch size 1
-    dynamic = EmotionModel.load("meld-context-minilm")
-    assert dynamic.encoder.batch_size == 1
-    coupled = EmotionModel.load("meld-context-minilm", batch_size=32)
-    texts = ["ok", "I am so furious right now!!! " * 8]
-    assert not np.array_equal(coupled.predict_proba(texts[:1]), coupled.predict_proba(texts)[:1])
-
-
 def test_the_ekman_rollup_reports_the_basic_emotion_head(model):
     basic = model.heads["basic"]
     assert basic.rollup == "ekman" and basic.activation == "sigmoid" and len(basic.thresholds) == 6
