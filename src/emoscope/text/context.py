@@ -51,8 +51,13 @@ def repair_text(text: str) -> str:
     return text
 
 
+def turn_text(text: str) -> str:
+    """A turn's text as the dialogue model reads it: mojibake repaired, outer spaces stripped."""
+    return repair_text(str(text)).strip()
+
+
 def _turn(speaker: str, text: str) -> str:
-    return f"{speaker}: {repair_text(text).strip()}"
+    return f"{speaker}: {turn_text(text)}"
 
 
 def contextual_inputs(speakers: Sequence[str], texts: Sequence[str], context_turns: int) -> list[str]:
@@ -194,7 +199,7 @@ class ContextEmotionModel:
         """(``{k: the network's probabilities with k turns on each side}``, the TF-IDF head's
         probabilities or ``None``) of a model with a context graph; its scores blend the two with
         the model's encoder weight.  ``k=0``: the turn head, each turn alone."""
-        cleaned = [repair_text(str(t)).strip() for t in texts]
+        cleaned = [turn_text(t) for t in texts]
         if not cleaned:
             empty = np.zeros((0, len(self.labels)), dtype=np.float32)
             return {k: empty for k in context_turns}, None if self.model.lexical is None else empty

@@ -109,11 +109,9 @@ def choose_graph(work: Path, graphs: dict[str, Path], *, config: ModelConfig, la
                  int8_kind: str = "dynamic") -> GraphChoice:
     """Score each candidate graph on dev with its own blend and thresholds; choose (see module)."""
     metric = HEADLINE[config.task]
-    measured, sizes, excluded = {}, {}, {}
+    measured = {}
+    sizes, excluded = graph_sizes(graphs, args.max_graph_mb)
     for variant, graph in graphs.items():
-        sizes[variant] = graph.stat().st_size / 1e6
-        if args.max_graph_mb is not None and sizes[variant] > args.max_graph_mb:
-            excluded[variant] = f"{sizes[variant]:.1f} MB is over the {args.max_graph_mb:g} MB limit"
         candidate = work / variant
         write_model(candidate, config, labels, graph=graph, tokenizer=tokenizer,
                     thresholds=np.full(len(labels), 0.5), lexical=lexical)
@@ -121,16 +119,28 @@ def choose_graph(work: Path, graphs: dict[str, Path], *, config: ModelConfig, la
         weight, thresholds, value = dev_choice(model, dev_texts, dev_targets, args.encoder_weight_grid)
         measured[variant] = (weight, thresholds, float(value))
         progress(f"{variant}: encoder weight {weight}, dev {metric.replace('_', ' ')} {value:.4f}")
-    allowed = [v for v in measured if v not in excluded]
-    if not allowed:
-        raise EmoscopeError(f"no graph fits: {'; '.join(f'{v}: {why}' for v, why in excluded.items())}")
-    if "int8" in allowed and "fp32" in allowed:
-        chosen = "int8" if measured["int8"][2] >= measured["fp32"][2] - args.quantize_tolerance else "fp32"
-    else:
-        chosen = allowed[0]
+    chosen = pick_variant({v: m[2] for v, m in measured.items()}, excluded, args.quantize_tolerance)
     weight, thresholds, _ = measured[chosen]
     return GraphChoice(chosen, graphs[chosen], weight, thresholds, metric,
                        {v: m[2] for v, m in measured.items()}, sizes, excluded, args.quantize_tolerance, int8_kind)
+
+
+def graph_sizes(graphs: dict[str, Path], max_graph_mb: Optional[float]) -> tuple[dict, dict]:
+    """({variant: MB}, {variant: why it is no candidate}) of candidate graphs under a size limit."""
+    sizes = {variant: graph.stat().st_size / 1e6 for variant, graph in graphs.items()}
+    return sizes, {v: f"{mb:.1f} MB is over the {max_graph_mb:g} MB limit" for v, mb in sizes.items()
+                   if max_graph_mb is not None and mb > max_graph_mb}
+
+
+def pick_variant(dev_metric: dict[str, float], excluded: dict[str, str], tolerance: float) -> str:
+    """The graph to ship: int8 when it is within ``tolerance`` of fp32's dev metric, else fp32;
+    among the candidates not ``excluded`` (the first one left when only one is)."""
+    allowed = [v for v in dev_metric if v not in excluded]
+    if not allowed:
+        raise EmoscopeError(f"no graph fits: {'; '.join(f'{v}: {why}' for v, why in excluded.items())}")
+    if "int8" in allowed and "fp32" in allowed:
+        return "int8" if dev_metric["int8"] >= dev_metric["fp32"] - tolerance else "fp32"
+    return allowed[0]
 
 
 def save_choice(out_dir: Path, choice: GraphChoice, *, config: ModelConfig, labels: Sequence[str],

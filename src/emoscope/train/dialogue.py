@@ -21,7 +21,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..text.context import SPEAKER_FEATURES, repair_text, speaker_features
+from ..text.context import SPEAKER_FEATURES, speaker_features, turn_text
 from .arguments import MeldArguments
 from .trainer import (adamw_with_warmup, default_base_model, finished_run, pad, record_run, report_step,
                       save_checkpoint, seed_everything, take_step, tokenize)
@@ -96,7 +96,7 @@ def fine_tune_dialogue(dialogues: Sequence[tuple[list[str], list[str], np.ndarra
         torch.set_num_threads(args.num_threads)
     base = Path(args.base_model) if args.base_model else default_base_model()
     network = _network_class()(base, len(labels), args.context_hidden)
-    encoded = [tokenize(base / "tokenizer.json", [repair_text(t).strip() for t in texts], args.max_length)
+    encoded = [tokenize(base / "tokenizer.json", [turn_text(t) for t in texts], args.max_length)
                for _, texts, _ in dialogues]
     features = [speaker_features(speakers) for speakers, _, _ in dialogues]
     gold = np.concatenate([g for _, _, g in dialogues])

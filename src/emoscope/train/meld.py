@@ -8,8 +8,8 @@
    as a second graph (``context.onnx``);
 3. a TF-IDF logistic-regression head is fitted on the train turns;
 4. on **dev** weighted-F1: the context window (turns on each side) from ``context_turns_grid``
-   and the encoder's weight in the TF-IDF blend together, and int8 or fp32 (int8 kept within ``quantize_tolerance``; a graph over ``max_graph_mb`` is no
-   candidate);
+   and the encoder's weight in the TF-IDF blend together, and int8 or fp32 (int8 kept within
+   ``quantize_tolerance``; a graph over ``max_graph_mb`` is no candidate);
 5. dev and test are reported with the chosen window and, as the ablation, with 0 (the turn
    head alone), 1, 3 and 5 turns on each side.
 """
@@ -28,15 +28,17 @@ from ..data.meld import LICENCE, MELD_FILES, MELD_LABELS, labelled_dialogues, re
 from ..evaluate import describe, evaluate_context_model
 from ..metrics import weighted_f1
 from ..persistence import CONTEXT_GRAPH_FILE, ModelConfig, Task, write_model
-from ..text.context import ContextEmotionModel, repair_text
+from ..text.context import ContextEmotionModel, turn_text
 from .arguments import MeldArguments
 from .base_models import MINILM, SOURCES
-from .builder import GraphChoice, training_record
+from .builder import GraphChoice, graph_sizes, pick_variant, training_record
 from .dialogue import export_context_graph, export_turn_encoder, fine_tune_dialogue_or_reuse
 from .export import calibration_feeds, freeze_activation_scales, optimize_onnx, quantize_onnx
 from .lexical import fit_lexical_head
 from .trainer import CHECKPOINT
 
+# a turn's label is its best score; thresholds.json is still written, as for every sigmoid-task model
+UNUSED_THRESHOLDS = np.full(len(MELD_LABELS), 0.5)
 LITERATURE = ("about 0.57 for recurrent models with context, about 0.65 for RoBERTa-large with context "
               "(weighted-F1, text only)")
 
@@ -87,7 +89,7 @@ def train_meld(data_dir: Path, out_dir: Path, args: MeldArguments, *,
     graphs = _export(network, checkpoint, work, calibration, args)
     context_graph = export_context_graph(network, work / CONTEXT_GRAPH_FILE)
     progress("fitting the TF-IDF logistic-regression head on the turns")
-    lexical = fit_lexical_head([repair_text(t).strip() for t in train.texts], train.targets, args)
+    lexical = fit_lexical_head([turn_text(t) for t in train.texts], train.targets, args)
 
     windows = [args.context_turns] if args.context_turns is not None else list(args.context_turns_grid)
     dev_dialogues = labelled_dialogues(dev)
@@ -95,13 +97,11 @@ def train_meld(data_dir: Path, out_dir: Path, args: MeldArguments, *,
                          long_texts="truncate", max_tokens=args.max_length, stride=args.max_length - 2,
                          batch_size=args.inference_batch_size,
                          base_model=args.base_model or "sentence-transformers/all-MiniLM-L6-v2")
-    measured, sizes, excluded = {}, {}, {}
+    measured = {}
+    sizes, excluded = graph_sizes(graphs, args.max_graph_mb)
     for variant, graph in graphs.items():
-        sizes[variant] = graph.stat().st_size / 1e6
-        if args.max_graph_mb is not None and sizes[variant] > args.max_graph_mb:
-            excluded[variant] = f"{sizes[variant]:.1f} MB is over the {args.max_graph_mb:g} MB limit"
         write_model(work / variant, config, MELD_LABELS, graph=graph, tokenizer=checkpoint / "tokenizer.json",
-                    thresholds=np.full(len(MELD_LABELS), 0.5), lexical=lexical, context_graph=context_graph)
+                    thresholds=UNUSED_THRESHOLDS, lexical=lexical, context_graph=context_graph)
         dev_f1 = _dev_scores(ContextEmotionModel.load(work / variant, num_threads=args.num_threads),
                              dev_dialogues, windows, args.encoder_weight_grid)
         # ties: the shorter window, then the larger encoder weight
@@ -109,20 +109,15 @@ def train_meld(data_dir: Path, out_dir: Path, args: MeldArguments, *,
         measured[variant] = (best, dev_f1)
         progress(f"{variant}: dev weighted-F1 {dev_f1[best]:.4f} with {best[0]} turns on each side, encoder "
                  f"weight {best[1]}")
-    allowed = [v for v in graphs if v not in excluded] or list(graphs)
     dev_best = {v: measured[v][1][measured[v][0]] for v in graphs}
-    chosen = ("int8" if "int8" in allowed and ("fp32" not in allowed or
-                                               dev_best["int8"] >= dev_best["fp32"] - args.quantize_tolerance)
-              else allowed[0])
-    if chosen in excluded:
-        raise ValueError(f"no graph fits: {'; '.join(f'{v}: {why}' for v, why in excluded.items())}")
+    chosen = pick_variant(dev_best, excluded, args.quantize_tolerance)
     (k, weight), dev_f1 = measured[chosen]
-    choice = GraphChoice(chosen, graphs[chosen], weight, np.full(len(MELD_LABELS), 0.5), "weighted_f1", dev_best, sizes,
+    choice = GraphChoice(chosen, graphs[chosen], weight, UNUSED_THRESHOLDS, "weighted_f1", dev_best, sizes,
                          excluded, args.quantize_tolerance, f"static: activation scales fixed on "
                                                             f"{len(calibration)} training turns")
     config.context_turns, config.encoder_weight, config.quantized = k, weight, chosen != "fp32"
     write_model(out_dir, config, MELD_LABELS, graph=graphs[chosen], tokenizer=checkpoint / "tokenizer.json",
-                thresholds=np.full(len(MELD_LABELS), 0.5), lexical=lexical, context_graph=context_graph)
+                thresholds=UNUSED_THRESHOLDS, lexical=lexical, context_graph=context_graph)
 
     final = ContextEmotionModel.load(out_dir, num_threads=args.num_threads)
     payloads = {name: {"dataset": "meld", "split": name, "model": final.name,
