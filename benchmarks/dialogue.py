@@ -1,12 +1,14 @@
 """Speed of the dialogue model (``meld-context-minilm``) on MELD test dialogues.
 
-Each run labels ``--dialogues`` test dialogues as ``analyze_dialogue`` does, one
-``predict_turns`` call per dialogue (each turn read with the turns around it).  Baseline, in the
-same alternating runs: the default text model (``multidomain-minilm``) on the same turns, one
-``predict`` call per dialogue, each turn read alone.  Median of ``--runs``.  Then the dialogue
-model once more at batch size 1 instead of its own, and the largest change of a turn's scores and
-how many turns change label: a graph that quantized activations per run (dynamic int8) would
-couple a turn to the turns batched beside it.
+Each run labels ``--dialogues`` test dialogues as ``emoscope dialogue`` (``analyze_dialogues``)
+does: one ``predict_dialogues`` call for all of them, so turns are batched across dialogues (each
+turn read with the turns around it).  In the same alternating runs: the same model called once per
+dialogue (``predict_turns``, as before turns were batched across dialogues), and as the baseline
+the default text model (``multidomain-minilm``) on the same turns in one ``predict`` call, each
+turn read alone.  Median of ``--runs``.  Then the dialogue model once more at batch size 1 instead
+of its own, and the largest change of a turn's scores and how many turns change label: a graph
+that quantized activations per run (dynamic int8) would couple a turn to the turns batched beside
+it.
 
     python benchmarks/dialogue.py --data ../shared/datasets/meld --threads 2
 """
@@ -40,21 +42,24 @@ def main() -> None:
     turns = sum(len(texts) for _, texts in dialogues)
     context = ContextEmotionModel.load(num_threads=args.threads)
     default = EmotionModel.load(num_threads=args.threads)
+    every_turn = [text for _, texts in dialogues for text in texts]
     context.predict_turns(*dialogues[0]), default.predict(dialogues[0][1])  # warm up
-    runners = {f"dialogue model ({context.name}, turn + context)":
+    runners = {f"dialogue model ({context.name}, turn + context, dialogues batched together)":
+               lambda: context.predict_dialogues(dialogues),
+               f"dialogue model ({context.name}, one dialogue a call)":
                lambda: [context.predict_turns(speakers, texts) for speakers, texts in dialogues],
-               f"default model ({default.name}, turn alone)":
-               lambda: [default.predict(texts) for _, texts in dialogues]}
+               f"default model ({default.name}, turn alone)": lambda: default.predict(every_turn)}
     seconds = alternating_seconds(runners, args.runs)
     speed = {name: turns / statistics.median(s) for name, s in seconds.items()}
     for name, value in speed.items():
         print(f"{name}: {value:.1f} turns/s ({len(dialogues)} dialogues, {turns} turns, "
               f"{args.threads} threads, median of {args.runs})")
-    dialogue_name, default_name = speed
-    print(f"ratio dialogue / default model: {speed[dialogue_name] / speed[default_name]:.2f}x")
+    dialogue_name, one_by_one_name, default_name = speed
+    print(f"ratio dialogue / default model: {speed[dialogue_name] / speed[default_name]:.2f}x; "
+          f"dialogues batched together / one a call: {speed[dialogue_name] / speed[one_by_one_name]:.2f}x")
 
     alone = ContextEmotionModel(EmotionModel.load(context.directory, num_threads=args.threads, batch_size=1))
-    own = np.concatenate([context.turn_scores(s, t) for s, t in dialogues])
+    own = np.concatenate(context.dialogue_scores(dialogues))
     one_by_one = np.concatenate([alone.turn_scores(s, t) for s, t in dialogues])
     changed = int((own.argmax(1) != one_by_one.argmax(1)).sum())
     largest = float(np.abs(own - one_by_one).max())

@@ -18,6 +18,22 @@ DATASETS = Path(os.environ.get("EMOSCOPE_DATASETS", REPO.parent / "shared" / "da
 GOEMOTIONS = DATASETS / "goemotions"
 
 
+def int8_kernels_as_measured() -> bool:
+    """True when onnxruntime's int8 matrix kernels on this CPU are the ones the shipped cards and
+    ``fixtures/reference_scores.npz`` were measured with: x86-64 with AVX2 and no VNNI.  AVX2's
+    8-bit multiply-add saturates sums of two products at 16 bits, VNNI's (AVX-512 VNNI, AVX-VNNI)
+    does not, and ARM has kernels of its own; so a static-int8 graph scores a few texts slightly
+    differently there.  Measured on an AVX-512 VNNI machine (2026-12-01): probabilities up to
+    8.5e-4 apart, 3 of 2,610 MELD test turns labelled differently, a per-class F1 1.8e-3 apart."""
+    import platform
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:  # not Linux: the kernels cannot be told
+        return False
+    return "avx2" in flags and not flags & {"avx512_vnni", "avx_vnni", "avx_vnni_int8"}
 
 
 def needs(path: Path) -> Path:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import DATASETS
+from tests.helpers import DATASETS, int8_kernels_as_measured
 
 REFERENCE = Path(__file__).parent / "fixtures" / "reference_scores.npz"
 
@@ -116,9 +116,19 @@ def test_every_shipped_model_scores_as_its_reference():
     reference["goemotions_labels"] = model.decide(reference["goemotions_proba"]).astype(np.int8)
     now = compute(per_language, dialogues)
     assert sorted(now) == sorted(reference)
+    exact = int8_kernels_as_measured()
     for name in reference:
         assert now[name].shape == reference[name].shape, name
-        np.testing.assert_allclose(now[name], reference[name], atol=1e-6, rtol=0, err_msg=name)
+        if exact:
+            np.testing.assert_allclose(now[name], reference[name], atol=1e-6, rtol=0, err_msg=name)
+        elif name.startswith("multilingual"):  # 4-bit weights, fp32 arithmetic: only the summation order differs
+            np.testing.assert_allclose(now[name], reference[name], atol=1e-5, rtol=0, err_msg=name)
+        elif reference[name].dtype == np.int8:  # decisions: a text at a threshold may flip
+            assert (now[name] != reference[name]).mean() <= 0.01, name
+        else:  # int8 kernels other than the reference's (int8_kernels_as_measured): a few texts move, the
+            # dialogue model's most (a GRU reads the turn vectors): on AVX-512 VNNI, mean 4.2e-4, largest 0.05
+            gap = np.abs(now[name] - reference[name])
+            assert gap.mean() <= 1e-3 and gap.max() <= 0.1, (name, gap.mean(), gap.max())
 
 
 if __name__ == "__main__":

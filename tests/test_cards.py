@@ -8,7 +8,7 @@ import pytest
 from emoscope.card import CardSection, CardTable, ModelCard
 from emoscope.persistence import installed_model_names, resolve_model_dir, shipped_model_names
 from emoscope.evaluate import EvaluationOptions, evaluate_dataset
-from tests.helpers import DATASETS
+from tests.helpers import DATASETS, int8_kernels_as_measured
 
 DATA = {"goemotions": DATASETS / "goemotions", "emobank": DATASETS / "emobank",
         "intensity": DATASETS / "semeval2025-task11" / "track_b",
@@ -33,17 +33,21 @@ def shipped_metrics():
             yield pytest.param(name, key, id=f"{name}:{key}")
 
 
-def same_numbers(printed, quoted, where=""):
+def same_numbers(printed, quoted, where="", loose=False):
+    """Equal, to the last digit; ``loose``: an int8 model on a CPU whose int8 kernels differ from
+    the cards' (a few texts scored differently): metrics within 0.005, counts within 5."""
     if isinstance(quoted, dict):
         assert set(printed) - RUN_DEPENDENT == set(quoted) - RUN_DEPENDENT, where
         for k in set(quoted) - RUN_DEPENDENT:
-            same_numbers(printed[k], quoted[k], f"{where}.{k}")
+            same_numbers(printed[k], quoted[k], f"{where}.{k}", loose)
     elif isinstance(quoted, list):
         assert len(printed) == len(quoted), where
         for i, (p, q) in enumerate(zip(printed, quoted)):
-            same_numbers(p, q, f"{where}[{i}]")
+            same_numbers(p, q, f"{where}[{i}]", loose)
     elif isinstance(quoted, float):
-        assert printed == pytest.approx(quoted, rel=1e-9, abs=1e-12), where
+        assert printed == pytest.approx(quoted, rel=1e-9, abs=0.005 if loose else 1e-12), where
+    elif loose and isinstance(quoted, int) and not isinstance(quoted, bool):
+        assert abs(printed - quoted) <= 5, where
     else:
         assert printed == quoted, where
 
@@ -68,7 +72,8 @@ def test_evaluate_reproduces_every_number_of_every_shipped_card(name, key):
             assert quoted[mean] == pytest.approx(sum(r[column] for r in rows.values()) / len(rows), abs=1e-12)
         quoted = {**quoted, "languages": {k: rows[k] for k in languages}}
         printed = {**printed, **{m: quoted[m] for m, _ in means}}
-    same_numbers(printed, quoted, key)
+    int8 = json.loads((model_dir(name) / "config.json").read_text()).get("quantized", False)
+    same_numbers(printed, quoted, key, loose=int8 and not int8_kernels_as_measured())
 
 
 def test_the_shipped_cards_meet_their_bars():

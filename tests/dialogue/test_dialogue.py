@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emoscope.dialogue import analyze_dialogue, dialogue_dynamics, read_dialogues
+from emoscope.dialogue import analyze_dialogue, analyze_dialogues, dialogue_dynamics, read_dialogues
 from tests.helpers import assert_clean_error, DATASETS, headless_chromium, needs_chromium, run_cli
 
 SPEAKERS = ["A", "B", "A", "B", "A", "B", "A"]
@@ -60,6 +60,20 @@ def test_python_api_takes_dicts(model):
                                       {"speaker": "b", "text": "I love it too, so happy!"}])
     assert [t.emotion for t in result.turns] == ["joy", "joy"]
     assert result.dynamics.contagion == 1.0
+
+
+def test_analyze_dialogues_batches_across_dialogues_and_keeps_each_dialogues_result(meld_sample, model):
+    dialogues = read_dialogues(str(meld_sample)) * 3
+    one_by_one = [analyze_dialogue(model, d) for d in dialogues]
+    # groups of about 7 turns: group borders fall inside the list, never inside a dialogue
+    together = list(analyze_dialogues(model, iter(dialogues), turns_per_run=7))
+    assert [r.id for r in together] == [r.id for r in one_by_one] and len(together) == 6
+    for batched, alone in zip(together, one_by_one):
+        assert [t.emotion for t in batched.turns] == [t.emotion for t in alone.turns]
+        assert [t.result.labels for t in batched.turns] == [t.result.labels for t in alone.turns]
+        assert batched.dynamics.to_dict() == alone.dynamics.to_dict()
+        np.testing.assert_allclose([t.emotion_score for t in batched.turns], [t.emotion_score for t in alone.turns],
+                                   atol=1e-5)
 
 
 def test_malformed_dialogue_files_give_clear_errors(tmp_path):

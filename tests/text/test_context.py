@@ -5,6 +5,7 @@ import numpy as np
 from emoscope.card import read_model_card
 from emoscope.persistence import shipped_model_dir
 from emoscope.text.context import ContextEmotionModel, contextual_inputs
+from tests.helpers import DATASETS
 
 
 def test_the_context_models_card_clears_its_bar():
@@ -31,6 +32,27 @@ def test_a_turns_scores_do_not_depend_on_the_turns_batched_beside_it():
     np.testing.assert_allclose(batched.turn_scores(speakers, texts, 0), alone.turn_scores(speakers, texts, 0),
                                atol=1e-5)
     np.testing.assert_allclose(batched.turn_scores(speakers, texts), alone.turn_scores(speakers, texts), atol=1e-5)
+
+
+def test_dialogues_batched_together_score_as_each_dialogue_alone():
+    """predict_dialogues / dialogue_scores encode the turns of many dialogues in shared batches;
+    each turn's scores stay those of its own dialogue read alone (1e-5), for every window, with
+    an empty dialogue and an empty turn among them."""
+    from emoscope.data.meld import read_meld
+
+    model = ContextEmotionModel.load()
+    meld = list(read_meld(DATASETS / "meld", "dev").dialogue_turns())[:16]
+    dialogues = [*meld[:6], ([], []), (["Ann", "Bob", "Ann"], ["I can't believe it!", "", "Whatever."]), *meld[6:]]
+    assert sum(len(texts) for _, texts in dialogues) > 3 * model.model.config.batch_size
+    together = model.dialogue_scores(dialogues)
+    for (speakers, texts), scores in zip(dialogues, together, strict=True):
+        np.testing.assert_allclose(scores, model.turn_scores(speakers, texts), atol=1e-5)
+    for k in (0, 3):
+        for (speakers, texts), by_window in zip(dialogues, model.scores_by_context_of(dialogues, [k])):
+            np.testing.assert_allclose(by_window[k], model.turn_scores(speakers, texts, k), atol=1e-5)
+    assert together[6].shape == (0, len(model.labels))
+    assert model.predict_dialogues(dialogues)[7][1] == ("neutral", 1.0)  # the empty turn
+    assert [len(p) for p in model.predict_dialogues(dialogues)] == [len(texts) for _, texts in dialogues]
 
 
 def test_the_turn_emotion_reads_the_turns_around_it():

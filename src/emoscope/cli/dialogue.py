@@ -63,7 +63,7 @@ def dialogue(
     threads: Optional[int] = ThreadsOption,
 ) -> None:
     """Label every turn of dialogues and show how emotions move between speakers."""
-    from ..dialogue import analyze_dialogue, corpus_dynamics, read_dialogues, resolve_context_model
+    from ..dialogue import analyze_dialogues, corpus_dynamics, read_dialogues, resolve_context_model
     from ..text.model import EmotionModel
 
     from ..io.atomic import check_output_path
@@ -78,7 +78,7 @@ def dialogue(
         require_extra("--plot", "report", ("plotly",))
     loaded = EmotionModel.load(model, num_threads=threads)
     contextual = None if no_context else resolve_context_model(context_model, threads)
-    results = [analyze_dialogue(loaded, d, context_model=contextual or False) for d in dialogues]
+    results = list(analyze_dialogues(loaded, dialogues, context_model=contextual or False))
     corpus = corpus_dynamics(r.dynamics for r in results)
     if output:
         import pandas as pd

@@ -2,8 +2,9 @@
 
 A dialogue is an ordered list of :class:`Turn` (speaker, text, optional id and time);
 :func:`analyze_dialogue` labels its turns (with :class:`~emoscope.ContextEmotionModel` and the
-fine-grained :class:`~emoscope.EmotionModel`) and computes its dynamics.  The
-dynamics are computed on one emotion per turn:
+fine-grained :class:`~emoscope.EmotionModel`) and computes its dynamics; :func:`analyze_dialogues`
+does so for many dialogues, reading their turns in batches across dialogues.  The dynamics are
+computed on one emotion per turn:
 
 - **trajectory**: each speaker's emotions in turn order;
 - **shift**: a speaker's emotion differs from their own previous turn's;
@@ -15,10 +16,10 @@ dynamics are computed on one emotion per turn:
 
 from __future__ import annotations
 
-from .analysis import DialogueResult, TurnResult, analyze_dialogue, resolve_context_model
+from .analysis import DialogueResult, TurnResult, analyze_dialogue, analyze_dialogues, resolve_context_model
 from .dynamics import DialogueDynamics, SpeakerDynamics, corpus_dynamics, dialogue_dynamics
 from .reader import Dialogue, Turn, read_dialogues
 
-__all__ = ["Dialogue", "Turn", "read_dialogues", "analyze_dialogue", "DialogueResult", "TurnResult",
-           "resolve_context_model", "DialogueDynamics", "SpeakerDynamics", "dialogue_dynamics",
+__all__ = ["Dialogue", "Turn", "read_dialogues", "analyze_dialogue", "analyze_dialogues", "DialogueResult",
+           "TurnResult", "resolve_context_model", "DialogueDynamics", "SpeakerDynamics", "dialogue_dynamics",
            "corpus_dynamics"]

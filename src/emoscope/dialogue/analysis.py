@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from ..text.context import ContextEmotionModel
 from .dynamics import DialogueDynamics, dialogue_dynamics
 from .reader import Dialogue, Turn
 
 TURN_ROLLUP = "ekman"
+TURNS_PER_RUN = 512  # turns read together (several dialogues): batches fill, memory stays small
 ContextModelSpec = Union[None, bool, str, Path, ContextEmotionModel]
 
 
@@ -84,23 +85,49 @@ def analyze_dialogue(model, turns: Union[Dialogue, Sequence[Turn], Sequence[dict
     ``context_model=False`` the turn emotion is the best predicted Ekman category of the fine
     labels, each turn read alone.
     """
-    reordered = False
-    if isinstance(turns, Dialogue):
-        dialogue_id, reordered, turns = turns.id, turns.reordered, turns.turns
-    turns = [t if isinstance(t, Turn) else Turn(**t) for t in turns]
-    results = model.predict([t.text for t in turns])
+    if not isinstance(turns, Dialogue):
+        turns = Dialogue(dialogue_id, [t if isinstance(t, Turn) else Turn(**t) for t in turns])
+    return next(analyze_dialogues(model, [turns], context_model))
+
+
+def analyze_dialogues(model, dialogues: Iterable[Dialogue], context_model: ContextModelSpec = None,
+                      turns_per_run: int = TURNS_PER_RUN) -> Iterator[DialogueResult]:
+    """:func:`analyze_dialogue` of each dialogue, in order, as a generator.  Dialogues are read
+    together, about ``turns_per_run`` turns at a time, so both models batch turns across
+    dialogues (short dialogues would otherwise leave most of each batch empty); a turn's labels do
+    not depend on the other dialogues."""
     contextual = resolve_context_model(context_model)
+    group: list[Dialogue] = []
+    turns = 0
+    for dialogue in dialogues:
+        group.append(dialogue)
+        turns += len(dialogue.turns)
+        if turns >= turns_per_run:
+            yield from _analyze_group(model, group, contextual)
+            group, turns = [], 0
+    if group:
+        yield from _analyze_group(model, group, contextual)
+
+
+def _analyze_group(model, dialogues: list[Dialogue], contextual: Optional[ContextEmotionModel]
+                   ) -> list[DialogueResult]:
+    results = iter(model.predict([t.text for d in dialogues for t in d.turns]))
+    fine = [[next(results) for _ in d.turns] for d in dialogues]
     if contextual is not None:
-        emotions = contextual.predict_turns([t.speaker for t in turns], [t.text for t in turns])
+        emotions = contextual.predict_dialogues([([t.speaker for t in d.turns], [t.text for t in d.turns])
+                                                 for d in dialogues])
         source = contextual.name
     else:
-        emotions = [_turn_emotion(r) for r in results]
+        emotions = [[_turn_emotion(r) for r in turn_results] for turn_results in fine]
         source = "ekman rollup (no context)"
-    labelled = []
-    for turn, result, (emotion, score) in zip(turns, results, emotions):
-        sentiment = result.rollup("sentiment").scores
-        labelled.append(TurnResult(turn.speaker, turn.text, turn.id, turn.time, emotion, score,
-                                   sentiment.get("positive", 0.0) - sentiment.get("negative", 0.0),
-                                   result))
-    dynamics = dialogue_dynamics([t.speaker for t in labelled], [t.emotion for t in labelled])
-    return DialogueResult(dialogue_id, labelled, dynamics, reordered, source)
+    out = []
+    for dialogue, turn_results, turn_emotions in zip(dialogues, fine, emotions):
+        labelled = []
+        for turn, result, (emotion, score) in zip(dialogue.turns, turn_results, turn_emotions):
+            sentiment = result.rollup("sentiment").scores
+            labelled.append(TurnResult(turn.speaker, turn.text, turn.id, turn.time, emotion, score,
+                                       sentiment.get("positive", 0.0) - sentiment.get("negative", 0.0),
+                                       result))
+        dynamics = dialogue_dynamics([t.speaker for t in labelled], [t.emotion for t in labelled])
+        out.append(DialogueResult(dialogue.id, labelled, dynamics, dialogue.reordered, source))
+    return out

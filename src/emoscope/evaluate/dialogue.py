@@ -40,10 +40,10 @@ def evaluate_context_model(model, turns: LabelledTexts) -> ContextEvaluation:
     gold = np.asarray([model.labels.index(turns.labels[g]) for g in turns.gold])
     dialogues = list(turns.dialogue_turns())
     started = time.perf_counter()
-    with_context = np.concatenate([model.turn_scores(s, t) for s, t in dialogues])
+    with_context = np.concatenate(model.dialogue_scores(dialogues))
     seconds = time.perf_counter() - started
     windows = sorted({0, model.context_turns, *ABLATION_TURNS}) if model.reads_both_sides else [0]
-    by_window = [model.scores_by_context(s, t, windows) for s, t in dialogues]
+    by_window = model.scores_by_context_of(dialogues, windows)
     scores = {k: weighted_f1(gold, np.concatenate([d[k] for d in by_window]).argmax(1), n) for k in windows}
     predicted = with_context.argmax(1)
     return ContextEvaluation(

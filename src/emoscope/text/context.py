@@ -107,6 +107,23 @@ def turn_windows(speakers: Sequence[str], vectors: np.ndarray, context_turns: in
     return x, who, (ends - starts).astype(np.int32), where
 
 
+DialogueTurns = tuple[Sequence[str], Sequence[str]]  # (speakers, texts) of one dialogue
+
+
+def _checked_window(k: int) -> int:
+    if k < 0:
+        raise ValueError(f"context_turns must be >= 0, got {k}")
+    return int(k)
+
+
+def _checked(dialogues: Sequence[DialogueTurns]) -> list[DialogueTurns]:
+    dialogues = list(dialogues)
+    for speakers, texts in dialogues:
+        if len(speakers) != len(texts):
+            raise ValueError(f"{len(speakers)} speakers for {len(texts)} texts")
+    return dialogues
+
+
 class ContextEmotionModel:
     """Classifies each turn of a dialogue into one of its labels, using the turns around it and
     who speaks as context: up to ``context_turns`` turns on each side (a model with a context
@@ -159,14 +176,22 @@ class ContextEmotionModel:
         (the ablation in the model card): with a context graph, by the encoder's own head.  A
         turn with no text is neutral.
         """
-        if len(speakers) != len(texts):
-            raise ValueError(f"{len(speakers)} speakers for {len(texts)} texts")
+        return self.dialogue_scores([(speakers, texts)], context_turns)[0]
+
+    def dialogue_scores(self, dialogues: Sequence[DialogueTurns],
+                        context_turns: Optional[int] = None) -> list[np.ndarray]:
+        """:meth:`turn_scores` of each (speakers, texts) dialogue.  A model with a context graph
+        encodes the turns of all of them together, in length-sorted batches across dialogues (many
+        short dialogues run as fast as one long text file); a turn's scores depend only on the
+        turns of its own window, never on the other dialogues."""
         k = self.context_turns if context_turns is None else int(context_turns)
-        if k < 0:
-            raise ValueError(f"context_turns must be >= 0, got {k}")
         if self._context is not None:
-            return self.scores_by_context(speakers, texts, [k])[k]
-        # an older model: the network's per-label sigmoid scores over their sum, which keeps their order
+            return [by_window[k] for by_window in self.scores_by_context_of(dialogues, [k])]
+        return [self._concatenated_scores(speakers, texts, k) for speakers, texts in _checked(dialogues)]
+
+    def _concatenated_scores(self, speakers: Sequence[str], texts: Sequence[str], k: int) -> np.ndarray:
+        """An older model's scores: the network's per-label sigmoid scores over their sum, which
+        keeps their order."""
         parts = self.model.component_scores(contextual_inputs(speakers, texts, k))
         scores = self.model.blend(parts)
         scores = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
@@ -188,45 +213,66 @@ class ContextEmotionModel:
                           context_turns: Sequence[int]) -> dict[int, np.ndarray]:
         """``{k: turn_scores(speakers, texts, k)}`` for several ``k``; a model with a context graph
         encodes the turns once for all of them (the ablation in the card)."""
+        return self.scores_by_context_of([(speakers, texts)], context_turns)[0]
+
+    def scores_by_context_of(self, dialogues: Sequence[DialogueTurns],
+                             context_turns: Sequence[int]) -> list[dict[int, np.ndarray]]:
+        """:meth:`scores_by_context` of each dialogue, encoded together (:meth:`dialogue_scores`)."""
         if self._context is None:
-            return {k: self.turn_scores(speakers, texts, k) for k in context_turns}
-        by_window, lexical = self.components(speakers, texts, context_turns)
-        weight = self.model.encoder_weight
-        return {k: self._neutral_if_empty(scores if lexical is None else weight * scores + (1 - weight) * lexical,
-                                          texts) for k, scores in by_window.items()}
+            return [{k: self._concatenated_scores(speakers, texts, _checked_window(k)) for k in context_turns}
+                    for speakers, texts in _checked(dialogues)]
+        dialogues, weight = _checked(dialogues), self.model.encoder_weight
+        return [{k: self._neutral_if_empty(scores if lexical is None else weight * scores + (1 - weight) * lexical,
+                                           texts) for k, scores in by_window.items()}
+                for (by_window, lexical), (_, texts) in zip(self.components_of(dialogues, context_turns), dialogues)]
 
     def components(self, speakers: Sequence[str], texts: Sequence[str], context_turns: Sequence[int]):
         """(``{k: the network's probabilities with k turns on each side}``, the TF-IDF head's
         probabilities or ``None``) of a model with a context graph; its scores blend the two with
         the model's encoder weight.  ``k=0``: the turn head, each turn alone."""
-        cleaned = [turn_text(t) for t in texts]
-        if not cleaned:
-            empty = np.zeros((0, len(self.labels)), dtype=np.float32)
-            return {k: empty for k in context_turns}, None if self.model.lexical is None else empty
-        output = self.model.encoder.run(cleaned, extra_outputs=["embedding"])  # one window per turn
-        out = {}
+        return self.components_of([(speakers, texts)], context_turns)[0]
+
+    def components_of(self, dialogues: Sequence[DialogueTurns], context_turns: Sequence[int]) -> list[tuple]:
+        """:meth:`components` of each dialogue, from one encoder run over all their turns."""
         for k in context_turns:
-            if k < 0:
-                raise ValueError(f"context_turns must be >= 0, got {k}")
-            if k == 0:
-                out[k] = softmax(output.logits)
-                continue
-            x, who, lengths, (window, position) = turn_windows([str(s) for s in speakers],
-                                                               output.extra["embedding"], k)
-            logits = self._context.run(["logits"], {"vectors": x, "speakers": who, "lengths": lengths})[0]
-            out[k] = softmax(logits[position, window])
+            _checked_window(k)
+        dialogues = _checked(dialogues)
+        cleaned = [[turn_text(t) for t in texts] for _, texts in dialogues]
+        turns = [text for texts in cleaned for text in texts]
+        output = self.model.encoder.run(turns, extra_outputs=["embedding"])  # one window per turn
+        probabilities, vectors = softmax(output.logits), output.extra["embedding"]
         lexical = None
         if self.model.lexical is not None:  # one-vs-rest probabilities, as a distribution over the labels
-            lexical = self.model.lexical.predict_proba(cleaned)
+            lexical = self.model.lexical.predict_proba(turns) if turns else np.zeros((0, len(self.labels)))
             lexical = lexical / np.maximum(lexical.sum(axis=1, keepdims=True), 1e-12)
-        return out, lexical
+        out, start = [], 0
+        for (speakers, _), texts in zip(dialogues, cleaned):
+            span = slice(start, start + len(texts))
+            start = span.stop
+            by_window = {}
+            for k in context_turns:
+                if k == 0 or not texts:
+                    by_window[k] = probabilities[span]
+                    continue
+                x, who, lengths, (window, position) = turn_windows([str(s) for s in speakers], vectors[span], k)
+                logits = self._context.run(["logits"], {"vectors": x, "speakers": who, "lengths": lengths})[0]
+                by_window[k] = softmax(logits[position, window])
+            out.append((by_window, None if lexical is None else lexical[span]))
+        return out
 
     def predict_turns(self, speakers: Sequence[str], texts: Sequence[str],
                       context_turns: Optional[int] = None) -> list[tuple[str, float]]:
         """(label, score) for each turn of one dialogue."""
-        scores = self.turn_scores(speakers, texts, context_turns)
-        best = scores.argmax(axis=1) if len(scores) else np.zeros(0, dtype=int)
-        return [(self.labels[i], float(row[i])) for i, row in zip(best, scores)]
+        return self.predict_dialogues([(speakers, texts)], context_turns)[0]
+
+    def predict_dialogues(self, dialogues: Sequence[DialogueTurns],
+                          context_turns: Optional[int] = None) -> list[list[tuple[str, float]]]:
+        """:meth:`predict_turns` of each (speakers, texts) dialogue, encoded together."""
+        out = []
+        for scores in self.dialogue_scores(dialogues, context_turns):
+            best = scores.argmax(axis=1) if len(scores) else np.zeros(0, dtype=int)
+            out.append([(self.labels[i], float(row[i])) for i, row in zip(best, scores)])
+        return out
 
     def predict(self, turns: Sequence) -> list[EmotionResult]:
         """One result per turn of one dialogue (in order): ``turns`` are (speaker, text) pairs or

@@ -23,7 +23,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..card import ModelCard
+from ..card import ModelCard, read_model_card
 from ..data.meld import LICENCE, MELD_FILES, MELD_LABELS, labelled_dialogues, read_meld
 from ..evaluate import describe, evaluate_context_model
 from ..metrics import weighted_f1
@@ -46,7 +46,7 @@ LITERATURE = ("about 0.57 for recurrent models with context, about 0.65 for RoBE
 def _dev_scores(model: ContextEmotionModel, dialogues, windows, weights) -> dict[tuple[int, float], float]:
     """Dev weighted-F1 of each (context window, encoder weight in the TF-IDF blend), from one
     encoder pass a dialogue."""
-    parts = [model.components(speakers, texts, windows) for speakers, texts, _ in dialogues]
+    parts = model.components_of([(speakers, texts) for speakers, texts, _ in dialogues], windows)
     gold = np.concatenate([g for _, _, g in dialogues])
     lexical = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
     out = {}
@@ -85,7 +85,7 @@ def train_meld(data_dir: Path, out_dir: Path, args: MeldArguments, *,
                                                                         "network": "turn vectors + bi-GRU"})
     progress("exporting: the encoder (fp32; int8 with activation scales fixed on training turns) and the GRU")
     rng = np.random.default_rng(args.seed)
-    calibration = [train.texts[i] for i in rng.permutation(len(train))[:args.calibration_texts]]
+    calibration = [turn_text(train.texts[i]) for i in rng.permutation(len(train))[:args.calibration_texts]]
     graphs = _export(network, checkpoint, work, calibration, args)
     context_graph = export_context_graph(network, work / CONTEXT_GRAPH_FILE)
     progress("fitting the TF-IDF logistic-regression head on the turns")
@@ -139,6 +139,17 @@ def train_meld(data_dir: Path, out_dir: Path, args: MeldArguments, *,
     return card
 
 
+def _base_model_facts(base_model: Optional[str]) -> dict:
+    """How a fine-tuned base checkpoint was made, from the card its recipe left beside it (a
+    ``runs/<name>/checkpoint`` of ``emoscope train goemotions``), so the card tells how to rebuild
+    the whole chain."""
+    card = read_model_card(Path(base_model).parent) if base_model else None
+    if not card or not card.get("training", {}).get("command"):
+        return {}
+    training = card["training"]
+    return {"Base model made by": f"`{training['command']}` ({training.get('wall_seconds', '?')} s)"}
+
+
 def _card(out_dir: Path, data_dir: Path, args: MeldArguments, command, started: float, train_info: dict,
           choice: GraphChoice, dev_by_window: dict, k: int, rows: dict) -> ModelCard:
     windows = ", ".join(f"{w}: {v:.4f}" for w, v in dev_by_window.items())
@@ -153,7 +164,8 @@ def _card(out_dir: Path, data_dir: Path, args: MeldArguments, command, started: 
                      + (f"; blended with a TF-IDF head (encoder weight {choice.encoder_weight})"
                         if choice.encoder_weight < 1 else ""),
         labels=list(MELD_LABELS),
-        facts={"Input": "each turn's text alone (no speaker names: the GRU reads who speaks as 'first, second, "
+        facts={**_base_model_facts(args.base_model),
+               "Input": "each turn's text alone (no speaker names: the GRU reads who speaks as 'first, second, "
                         "... speaker of the window' and 'same speaker as the turn before')",
                "Training loss": f"cross-entropy of both heads, classes weighted by inverse frequency to the power "
                                 f"{args.class_balance} (so fear and disgust are learnt)",
