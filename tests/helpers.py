@@ -36,6 +36,28 @@ def int8_kernels_as_measured() -> bool:
     return "avx2" in flags and not flags & {"avx512_vnni", "avx_vnni", "avx_vnni_int8"}
 
 
+RUN_DEPENDENT = {"turns_per_second", "texts_per_second"}  # timings of the run, not of the model
+
+
+def same_numbers(printed, quoted, where="", loose=False):
+    """Equal, to the last digit; ``loose``: an int8 model on a CPU whose int8 kernels differ from
+    the cards' (a few texts scored differently): metrics within 0.005, counts within 5."""
+    if isinstance(quoted, dict):
+        assert set(printed) - RUN_DEPENDENT == set(quoted) - RUN_DEPENDENT, where
+        for k in set(quoted) - RUN_DEPENDENT:
+            same_numbers(printed[k], quoted[k], f"{where}.{k}", loose)
+    elif isinstance(quoted, list):
+        assert len(printed) == len(quoted), where
+        for i, (p, q) in enumerate(zip(printed, quoted)):
+            same_numbers(p, q, f"{where}[{i}]", loose)
+    elif isinstance(quoted, float):
+        assert printed == pytest.approx(quoted, rel=1e-9, abs=0.005 if loose else 1e-12), where
+    elif loose and isinstance(quoted, int) and not isinstance(quoted, bool):
+        assert abs(printed - quoted) <= 5, where
+    else:
+        assert printed == quoted, where
+
+
 def needs(path: Path) -> Path:
     """Skip the test when a dataset file or folder is missing."""
     if not Path(path).exists():

@@ -8,14 +8,13 @@ import pytest
 from emoscope.card import CardSection, CardTable, ModelCard
 from emoscope.persistence import installed_model_names, resolve_model_dir, shipped_model_names
 from emoscope.evaluate import EvaluationOptions, evaluate_dataset
-from tests.helpers import DATASETS, int8_kernels_as_measured
+from tests.helpers import DATASETS, int8_kernels_as_measured, same_numbers
 
 DATA = {"goemotions": DATASETS / "goemotions", "emobank": DATASETS / "emobank",
         "intensity": DATASETS / "semeval2025-task11" / "track_b",
         "semeval-a": DATASETS / "semeval2025-task11" / "track_a", "meld": DATASETS / "meld",
         "zero-shot-ekman": DATASETS / "goemotions", "ravdess": DATASETS / "speech", "emodb": DATASETS / "speech",
         "tess": DATASETS / "speech", "ferplus": DATASETS / "faces" / "ferplus"}
-RUN_DEPENDENT = {"turns_per_second", "texts_per_second"}  # timings of the run, not of the model
 # 28 languages take minutes: four are re-measured, and the card's mean must be the mean of its rows
 LANGUAGES = ("eng", "deu", "hin", "afr")
 
@@ -31,25 +30,6 @@ def shipped_metrics():
     for name in MODELS:
         for key in ModelCard.load(model_dir(name)).metrics:
             yield pytest.param(name, key, id=f"{name}:{key}")
-
-
-def same_numbers(printed, quoted, where="", loose=False):
-    """Equal, to the last digit; ``loose``: an int8 model on a CPU whose int8 kernels differ from
-    the cards' (a few texts scored differently): metrics within 0.005, counts within 5."""
-    if isinstance(quoted, dict):
-        assert set(printed) - RUN_DEPENDENT == set(quoted) - RUN_DEPENDENT, where
-        for k in set(quoted) - RUN_DEPENDENT:
-            same_numbers(printed[k], quoted[k], f"{where}.{k}", loose)
-    elif isinstance(quoted, list):
-        assert len(printed) == len(quoted), where
-        for i, (p, q) in enumerate(zip(printed, quoted)):
-            same_numbers(p, q, f"{where}[{i}]", loose)
-    elif isinstance(quoted, float):
-        assert printed == pytest.approx(quoted, rel=1e-9, abs=0.005 if loose else 1e-12), where
-    elif loose and isinstance(quoted, int) and not isinstance(quoted, bool):
-        assert abs(printed - quoted) <= 5, where
-    else:
-        assert printed == quoted, where
 
 
 @pytest.mark.parametrize("name,key", list(shipped_metrics()))

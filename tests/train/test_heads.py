@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.helpers import DATASETS, needs, run_cli
+from tests.helpers import DATASETS, int8_kernels_as_measured, needs, run_cli, same_numbers
 
 # end-to-end training: minutes each; `pytest -m slow` runs them (CI does, once)
 pytestmark = pytest.mark.slow
@@ -26,6 +26,8 @@ def test_train_heads_rebuilds_the_shipped_heads(tmp_path, card, model):
                      "--out", tmp_path / "heads", "--threads", "2")
     assert result.returncode == 0, result.stderr
     rebuilt = json.loads((tmp_path / "heads" / "model_card.json").read_text())
-    assert rebuilt["metrics"]["emobank/test"] == card["metrics"]["emobank/test"]
-    assert rebuilt["metrics"]["intensity/dev"] == card["metrics"]["intensity/dev"]
+    # the heads read the int8 encoder's features: exact where its kernels are the card's (helpers)
+    loose = not int8_kernels_as_measured()
+    same_numbers(rebuilt["metrics"]["emobank/test"], card["metrics"]["emobank/test"], "emobank/test", loose)
+    same_numbers(rebuilt["metrics"]["intensity/dev"], card["metrics"]["intensity/dev"], "intensity/dev", loose)
     assert rebuilt["extra"]["heads"]["vad"]["ridge_alpha"] == card["extra"]["heads"]["vad"]["ridge_alpha"]
