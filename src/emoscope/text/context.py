@@ -218,10 +218,11 @@ class ContextEmotionModel:
     def scores_by_context_of(self, dialogues: Sequence[DialogueTurns],
                              context_turns: Sequence[int]) -> list[dict[int, np.ndarray]]:
         """:meth:`scores_by_context` of each dialogue, encoded together (:meth:`dialogue_scores`)."""
+        dialogues = _checked(dialogues)
         if self._context is None:
             return [{k: self._concatenated_scores(speakers, texts, _checked_window(k)) for k in context_turns}
-                    for speakers, texts in _checked(dialogues)]
-        dialogues, weight = _checked(dialogues), self.model.encoder_weight
+                    for speakers, texts in dialogues]
+        weight = self.model.encoder_weight
         return [{k: self._neutral_if_empty(scores if lexical is None else weight * scores + (1 - weight) * lexical,
                                            texts) for k, scores in by_window.items()}
                 for (by_window, lexical), (_, texts) in zip(self.components_of(dialogues, context_turns), dialogues)]
