@@ -18,22 +18,14 @@ DATASETS = Path(os.environ.get("EMOSCOPE_DATASETS", REPO.parent / "shared" / "da
 GOEMOTIONS = DATASETS / "goemotions"
 
 
-def int8_kernels_as_measured() -> bool:
-    """True when onnxruntime's int8 matrix kernels on this CPU are the ones the shipped cards and
-    ``fixtures/reference_scores.npz`` were measured with: x86-64 with AVX2 and no VNNI.  AVX2's
-    8-bit multiply-add saturates sums of two products at 16 bits, VNNI's (AVX-512 VNNI, AVX-VNNI)
-    does not, and ARM has kernels of its own; so a static-int8 graph scores a few texts slightly
-    differently there.  Measured on an AVX-512 VNNI machine (2026-12-01): probabilities up to
-    8.5e-4 apart, 3 of 2,610 MELD test turns labelled differently, a per-class F1 1.8e-3 apart."""
-    import platform
+def measured_here(card: dict) -> bool:
+    """True when this CPU runs the int8 kernels a model card's numbers were measured with
+    (``training.int8_kernels``; a card written before it was recorded was measured on x86-64
+    AVX2).  Elsewhere a static-int8 model scores a few texts slightly differently
+    (:func:`emoscope.runtime.int8_kernels`), so its numbers are compared within a tolerance."""
+    from emoscope.runtime import AVX2_KERNELS, int8_kernels
 
-    if platform.machine().lower() not in ("x86_64", "amd64"):
-        return False
-    try:
-        flags = set(Path("/proc/cpuinfo").read_text().split())
-    except OSError:  # not Linux: the kernels cannot be told
-        return False
-    return "avx2" in flags and not flags & {"avx512_vnni", "avx_vnni", "avx_vnni_int8"}
+    return (card.get("training") or {}).get("int8_kernels", AVX2_KERNELS) == int8_kernels()
 
 
 RUN_DEPENDENT = {"turns_per_second", "texts_per_second"}  # timings of the run, not of the model

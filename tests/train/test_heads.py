@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.helpers import DATASETS, int8_kernels_as_measured, needs, run_cli, same_numbers
+from tests.helpers import DATASETS, measured_here, needs, run_cli, same_numbers
 
 # end-to-end training: minutes each; `pytest -m slow` runs them (CI does, once)
 pytestmark = pytest.mark.slow
@@ -27,7 +27,7 @@ def test_train_heads_rebuilds_the_shipped_heads(tmp_path, card, model):
     assert result.returncode == 0, result.stderr
     rebuilt = json.loads((tmp_path / "heads" / "model_card.json").read_text())
     # the heads read the int8 encoder's features: exact where its kernels are the card's (helpers)
-    loose = not int8_kernels_as_measured()
+    loose = not measured_here(card)
     same_numbers(rebuilt["metrics"]["emobank/test"], card["metrics"]["emobank/test"], "emobank/test", loose)
     same_numbers(rebuilt["metrics"]["intensity/dev"], card["metrics"]["intensity/dev"], "intensity/dev", loose)
     assert rebuilt["extra"]["heads"]["vad"]["ridge_alpha"] == card["extra"]["heads"]["vad"]["ridge_alpha"]

@@ -153,6 +153,9 @@ def save_choice(out_dir: Path, choice: GraphChoice, *, config: ModelConfig, labe
 
 
 def training_record(args: TrainingArguments, command: Optional[str], started: float, **timings) -> dict:
-    """The card's ``training`` record: command, seed, arguments, device and timings."""
+    """The card's ``training`` record: command, seed, arguments, device, timings, and the int8
+    kernels the card's numbers were measured with (:func:`emoscope.runtime.int8_kernels`)."""
+    from ..runtime import int8_kernels
+
     return {"command": command or " ".join(sys.argv), "seed": args.seed, "arguments": args.to_dict(),
-            **timings, "wall_seconds": round(time.perf_counter() - started, 1)}
+            **timings, "wall_seconds": round(time.perf_counter() - started, 1), "int8_kernels": int8_kernels()}

@@ -168,7 +168,7 @@ def train_fast(goemotions_dir: Path, track_a: Path, track_b: Path, emobank: Path
     lexical = fit_lexical_head(train.texts, train.targets, args)
     basic = HeadSpec("basic", BASIC, (0.0, 1.0), "max", 0.0, "sigmoid", (0.5,) * len(BASIC), "ekman")
     config = ModelConfig(task=Task.MULTI_LABEL, name=out_dir.name, batch_size=args.inference_batch_size,
-                         base_model=BASE_MODEL, heads={"basic": basic})
+                         base_model=BASE_MODEL, heads={"basic": basic}, normalize_emoji=args.normalize_emoji)
     choice = choose_graph(work / "candidates", {"fp32": fp32, "int8": int8}, config=config, labels=labels,
                           tokenizer=tokenizer, lexical=lexical, dev_texts=dev.texts, dev_targets=dev.targets,
                           args=args, progress=progress,
@@ -197,6 +197,13 @@ def train_fast(goemotions_dir: Path, track_a: Path, track_b: Path, emobank: Path
     shutil.rmtree(work, ignore_errors=True)
     progress(f"done in {time.perf_counter() - started:.0f}s; model in {out_dir}")
     return card
+
+
+EMOJI_FACT = ("texts of emoji and emoticons alone are read as the word of the GoEmotions label each one's train "
+              "texts carry most (config normalize_emoji \"meaning\": \U0001F602 lol, \u2764 love, \U0001F62D sad, :( sad; "
+              "rarer ones from a hand-written table: \U0001F621 angry, \U0001F631 scared), so \"\U0001F621\U0001F621\U0001F621\" "
+              "is not neutral; chosen on GoEmotions dev (issue 21, docs/models.md#emoji-and-emoticons); emoji beside "
+              "words move the scores of the labels they mean when `train emoji` has fitted their offsets")
 
 
 def _card(out_dir: Path, data: MultiDomainData, built: dict, calibration: dict, args: FastArguments,
@@ -231,7 +238,8 @@ def _card(out_dir: Path, data: MultiDomainData, built: dict, calibration: dict, 
                    f"GoEmotions macro-F1 {dev_payload['macro_f1']:.4f}, micro-F1 {dev_payload['micro_f1']:.4f}",
                "Inference": INFERENCE.format(n=args.inference_batch_size),
                "Long texts": "windows of 128 word pieces every 96; emotions take the max over windows, neutral "
-                             "the min"},
+                             "the min",
+               **({"Emoji": EMOJI_FACT} if final.config.normalize_emoji == "meaning" else {})},
         data=data.card_data(),
         training=training,
         extra={"quantization": built["quantization"], "calibration": calibration, "heads": heads_record,
@@ -351,7 +359,8 @@ def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, t
     basic = HeadSpec("basic", BASIC, (0.0, 1.0), "max", 0.0, "sigmoid", thresholds, "ekman")
     core = work / "core"
     source = replace(source, config=replace(source.config, name=out_dir.name, batch_size=args.inference_batch_size,
-                                            base_model=BASE_MODEL, quantized=True))
+                                            base_model=BASE_MODEL, quantized=True,
+                                            normalize_emoji=args.normalize_emoji))
     with_graph(source, core, graph, {"basic": basic}, None)
     progress("calibrating on GoEmotions dev")
     calibration = calibrate_on_dev(core, dev, num_threads=args.num_threads)
