@@ -61,8 +61,9 @@ def test_the_shipped_cards_meet_their_bars():
     cards = {name: ModelCard.load(model_dir(name)) for name in shipped_model_names()}
     test = cards["multidomain-minilm"].metrics["goemotions/test"]
     assert test["macro_f1"] >= 0.50 and len(test["per_label"]) == 28 and test["ece"] <= 0.02
-    # the Ekman rollup on SemEval English dev (0.407 before the basic-emotion head)
-    assert cards["multidomain-minilm"].metrics["semeval-a/dev"]["languages"]["eng"]["macro_f1"] >= 0.55
+    # the Ekman rollup on SemEval English dev (0.407 before the basic-emotion head, 0.577 before its
+    # penalty grid was widened)
+    assert cards["multidomain-minilm"].metrics["semeval-a/dev"]["languages"]["eng"]["macro_f1"] >= 0.60
     assert cards["meld-context-minilm"].metrics["meld/test"]["weighted_f1"] >= 0.60
     zero_shot = cards["minilm-embed"].metrics["zero-shot-ekman/test"]["test"]
     assert zero_shot["macro_f1"] > max(zero_shot["majority_baseline_macro_f1"], zero_shot["random_baseline_macro_f1"])

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,6 +13,8 @@ pytestmark = pytest.mark.slow
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
+
+MELD = DATASETS / "meld"
 
 
 def test_train_goemotions_writes_a_loadable_model(cli, goemotions_dir, tmp_path):
@@ -35,9 +38,37 @@ def test_train_goemotions_writes_a_loadable_model(cli, goemotions_dir, tmp_path)
     analyzed = cli("analyze", "--model", out, "--json", "hello there")
     assert analyzed.returncode == 0, analyzed.stderr
     assert len(json.loads(analyzed.stdout)[0]["scores"]) == 28
+    train_fast_on_it_as_the_default_model_is_built(cli, out, goemotions_dir, tmp_path / "tiny-default")
 
 
-MELD = DATASETS / "meld"
+def train_fast_on_it_as_the_default_model_is_built(cli, source, goemotions_dir, out):
+    """``train fast --on-model`` (the shipped default's recipe) on the model just built: static
+    int8, the basic-emotion head chosen on its grid, VAD and intensity heads, the emoji setting."""
+    from emoscope import EmotionModel
+    from emoscope.runtime import int8_kernels
+    from emoscope.train.arguments import FastArguments
+
+    track = DATASETS / "semeval2025-task11"
+    for path in (track / "track_a", track / "track_b", DATASETS / "emobank", MELD):
+        if not path.exists():
+            pytest.skip(f"{path} not found")
+    result = cli("train", "fast", "--on-model", source, "--goemotions", goemotions_dir, "--track-a", track / "track_a",
+                 "--track-b", track / "track_b", "--emobank", DATASETS / "emobank", "--meld", MELD, "--out", out,
+                 "--max-train-samples", "300", "--max-eval-samples", "100", "--threads", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["training"]["command"].startswith("emoscope train fast --on-model")
+    assert card["training"]["int8_kernels"] == int8_kernels()
+    basic = card["extra"]["basic"]
+    assert sorted(map(float, basic["held_out_macro_f1_by_alpha"])) == sorted(FastArguments.basic_alphas)
+    assert basic["ridge_alpha"] in FastArguments.basic_alphas
+    assert "Emoji" in card["facts"] and {"goemotions/test", "semeval-a/dev", "meld/test", "emobank/test"} <= set(card["metrics"])
+    model = EmotionModel.load(out)
+    assert model.config.normalize_emoji == "meaning" and set(model.heads) == {"basic", "vad", "intensity"}
+    texts = ["I can't believe they cancelled it again.", "ok", "What a lovely surprise, thank you!"]
+    together = model.predict_proba(texts)  # static int8: a text scores as it does alone
+    alone = np.stack([model.predict_proba([t])[0] for t in texts])
+    assert np.abs(together - alone).max() <= 1e-5
 
 
 @pytest.mark.skipif(not (MELD / "train_sent_emo.csv").is_file(), reason="MELD not found")

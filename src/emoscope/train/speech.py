@@ -24,7 +24,7 @@ from ..data.speech import (CORPUS_LABELS, CORPUS_LICENCES, SPEECH_LABELS, Speech
 from ..evaluate import describe
 from ..evaluate.speech import classification_payload, evaluate_speech_model, restricted_predictions
 from ..persistence import ModelConfig, Task, write_model
-from ..runtime import session_options
+from ..runtime import int8_kernels, session_options
 from ..speech.model import SpeechEmotionModel
 from .arguments import SpeechArguments
 from .export import quantize_onnx
@@ -242,7 +242,7 @@ def train_speech(data: Path, out: Path, args: SpeechArguments = SpeechArguments(
               "corpora": list(args.corpora), "licences": CORPUS_LICENCES},
         training={"command": command, "seed": args.seed, "arguments": args.to_dict(),
                   "chosen": {"layer": best["layer"], "penalty": best["penalty"], "weights": weights},
-                  "seconds_features_and_choices": round(seconds_features, 1)},
+                  "seconds_features_and_choices": round(seconds_features, 1), "int8_kernels": int8_kernels()},
     )
     card.set_section(CardSection(
         "Choices (cross-validation grouped by speaker, training speakers only)",
