@@ -20,7 +20,8 @@ MELD = DATASETS / "meld"
 def test_train_goemotions_writes_a_loadable_model(cli, goemotions_dir, tmp_path):
     out = tmp_path / "tiny-model"
     result = cli("train", "goemotions", "--data", goemotions_dir, "--out", out, "--epochs", "0.05",
-                 "--max-train-samples", "600", "--max-eval-samples", "200", "--threads", "2")
+                 "--max-train-samples", "600", "--max-eval-samples", "200", "--threads", "2",
+                 "--positive-weight-power", "0.5")
     assert result.returncode == 0, result.stderr[-3000:]
     for name in ("model.onnx", "tokenizer.json", "labels.json", "thresholds.json", "config.json",
                  "lexical.npz", "lexical_vocab.txt", "model_card.json", "README.md"):
@@ -28,6 +29,7 @@ def test_train_goemotions_writes_a_loadable_model(cli, goemotions_dir, tmp_path)
     card = json.loads((out / "model_card.json").read_text())
     assert card["training"]["command"].startswith("emoscope train goemotions")
     assert card["training"]["seed"] == 42 and card["data"]["train"] == 600
+    assert card["training"]["arguments"]["positive_weight_power"] == 0.5
     assert len(card["metrics"]["goemotions/test"]["per_label"]) == 28
 
     from emoscope import EmotionModel

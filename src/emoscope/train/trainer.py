@@ -122,7 +122,10 @@ class TrainingTask:
     ``head`` is ``"labels"`` (the model's classifier) or the name of one of its extra heads;
     ``loss`` is ``bce`` (0/1 targets), ``ce`` (one-hot rows) or ``mse`` (standardised values);
     ``mask`` (same shape as ``targets``) says which targets count (e.g. an emotion a dataset does
-    not annotate); the task's batches come ``repeats`` times an epoch, its loss times ``weight``."""
+    not annotate) and how much: the loss is the mask-weighted mean over targets, so a mask of
+    weights above 1 on positive targets weighs rare labels up (``train goemotions
+    --positive-weight-power``); the task's batches come ``repeats`` times an epoch, its loss times
+    ``weight``."""
 
     head: str
     texts: list
