@@ -34,7 +34,7 @@ def train_goemotions_command(
     positive_weight_power: float = typer.Option(
         default_of(GoEmotionsArguments, "positive_weight_power"),
         help="Weigh a label's positive examples by (negatives / positives) ** POWER in the loss (0: plain BCE; "
-             "0.5 measured best so far)."),
+             "0.5 measured in docs/training.md)."),
     positive_weight_max: float = typer.Option(default_of(GoEmotionsArguments, "positive_weight_max"),
                                               help="The largest weight of a label's positive examples."),
 ) -> None:
