@@ -60,7 +60,7 @@ def test_evaluate_reproduces_every_number_of_every_shipped_card(name, key):
 def test_the_shipped_cards_meet_their_bars():
     cards = {name: ModelCard.load(model_dir(name)) for name in shipped_model_names()}
     test = cards["multidomain-minilm"].metrics["goemotions/test"]
-    assert test["macro_f1"] >= 0.50 and len(test["per_label"]) == 28 and test["ece"] <= 0.02
+    assert test["macro_f1"] >= 0.52 and len(test["per_label"]) == 28 and test["ece"] <= 0.02
     # the Ekman rollup on SemEval English dev (0.407 before the basic-emotion head, 0.577 before its
     # penalty grid was widened)
     assert cards["multidomain-minilm"].metrics["semeval-a/dev"]["languages"]["eng"]["macro_f1"] >= 0.60
