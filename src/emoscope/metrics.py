@@ -111,6 +111,19 @@ def tune_thresholds_masked(gold: np.ndarray, scores: np.ndarray,
     return out
 
 
+def masked_macro_f1(gold: np.ndarray, predicted: np.ndarray, missing: int = -1) -> float:
+    """Macro-F1 over the labels with a positive row, each over the rows annotated for it (``gold``
+    holds ``missing`` where a row was not)."""
+    f1 = []
+    for j in range(gold.shape[1]):
+        rows = gold[:, j] != missing
+        if not rows.any() or not gold[rows, j].any():
+            continue
+        tp = np.sum(predicted[rows, j] & (gold[rows, j] == 1))
+        f1.append(2 * tp / max(1, np.sum(predicted[rows, j]) + np.sum(gold[rows, j] == 1)))
+    return float(np.mean(f1))
+
+
 def weighted_f1(gold: np.ndarray, predicted: np.ndarray, n_labels: int) -> float:
     """F1 per class averaged with the classes' support as weights (MELD's reported metric)."""
     return float(sum(np.sum(gold == c) * class_f1(gold, predicted, c) for c in range(n_labels))

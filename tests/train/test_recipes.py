@@ -45,7 +45,8 @@ def test_train_goemotions_writes_a_loadable_model(cli, goemotions_dir, tmp_path)
 
 def train_fast_on_it_as_the_default_model_is_built(cli, source, goemotions_dir, out):
     """``train fast --on-model`` (the shipped default's recipe) on the model just built: static
-    int8, the basic-emotion head chosen on its grid, VAD and intensity heads, the emoji setting."""
+    int8, the basic-emotion head chosen on its grid, VAD and intensity heads, the emoji setting;
+    with ``--teacher``, the frozen all-mpnet-base-v2 labelling EmoBank and GoEmotions train texts."""
     from emoscope import EmotionModel
     from emoscope.runtime import int8_kernels
     from emoscope.train.arguments import FastArguments
@@ -56,7 +57,8 @@ def train_fast_on_it_as_the_default_model_is_built(cli, source, goemotions_dir, 
             pytest.skip(f"{path} not found")
     result = cli("train", "fast", "--on-model", source, "--goemotions", goemotions_dir, "--track-a", track / "track_a",
                  "--track-b", track / "track_b", "--emobank", DATASETS / "emobank", "--meld", MELD, "--out", out,
-                 "--max-train-samples", "300", "--max-eval-samples", "100", "--threads", "2")
+                 "--max-train-samples", "300", "--max-eval-samples", "100", "--threads", "2",
+                 "--teacher", "all-mpnet-base-v2")
     assert result.returncode == 0, result.stderr[-3000:]
     card = json.loads((out / "model_card.json").read_text())
     assert card["training"]["command"].startswith("emoscope train fast --on-model")
@@ -64,6 +66,13 @@ def train_fast_on_it_as_the_default_model_is_built(cli, source, goemotions_dir, 
     basic = card["extra"]["basic"]
     assert sorted(map(float, basic["held_out_macro_f1_by_alpha"])) == sorted(FastArguments.basic_alphas)
     assert basic["ridge_alpha"] in FastArguments.basic_alphas
+    # 300 EmoBank and up to 300 GoEmotions train texts (the first 300 rows, all drawn), deduplicated
+    teacher = basic["teacher"]
+    assert 300 < teacher["unlabelled_texts"] == basic["train"]["teacher_labelled"] <= 600
+    assert teacher["ridge_alpha"] in FastArguments.teacher_alphas and teacher["folds"] == 5
+    assert sorted(map(float, teacher["cv_macro_f1_by_alpha"])) == sorted(FastArguments.teacher_alphas)
+    assert "Teacher (all-mpnet-base-v2" in (out / "README.md").read_text()
+    assert not (out / "work").exists()  # the teacher's feature cache goes with the work folder
     assert "Emoji" in card["facts"] and {"goemotions/test", "semeval-a/dev", "meld/test", "emobank/test"} <= set(card["metrics"])
     model = EmotionModel.load(out)
     assert model.config.normalize_emoji == "meaning" and set(model.heads) == {"basic", "vad", "intensity"}

@@ -62,6 +62,11 @@ def train_fast_command(
     learning_rate: float = typer.Option(default_of(FastArguments, "learning_rate")),
     batch_size: int = typer.Option(default_of(FastArguments, "batch_size")),
     semeval_repeats: int = typer.Option(default_of(FastArguments, "semeval_repeats"), help="Times SemEval English train comes in an epoch."),
+    teacher: Optional[str] = typer.Option(None, help="With --on-model: a larger encoder read frozen (all-mpnet-base-v2) "
+                                          "whose ridge head, fitted on SemEval English train, labels EmoBank train "
+                                          "and GoEmotions train texts for the basic-emotion head. Default: none."),
+    teacher_goemotions_texts: int = typer.Option(default_of(FastArguments, "teacher_goemotions_texts"),
+                                                 help="GoEmotions train texts the teacher labels."),
     seed: int = SeedOption,
     threads: Optional[int] = ThreadsOption,
     max_train_samples: Optional[int] = typer.Option(None, help=f"Use only the first N texts of each training set {SMOKE}."),
@@ -71,7 +76,10 @@ def train_fast_command(
     fast = recipe("fast")
     args = FastArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
                          semeval_repeats=semeval_repeats, seed=seed, num_threads=threads,
-                         max_train_samples=max_train_samples, max_eval_samples=max_eval_samples)
+                         max_train_samples=max_train_samples, max_eval_samples=max_eval_samples,
+                         teacher=teacher, teacher_goemotions_texts=teacher_goemotions_texts)
+    if teacher and on_model is None:
+        raise UsageError("--teacher needs --on-model (it teaches the basic-emotion head on a frozen encoder)")
     if on_model is not None:
         fast.train_fast_on_model(on_model, goemotions, track_a, track_b, emobank, meld, out, args, progress=progress,
                                  command=command_line())

@@ -18,8 +18,6 @@ installs it and ``EmotionModel.load("accurate")`` finds it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 import time
 from pathlib import Path
@@ -40,60 +38,15 @@ from .builder import choose_graph, save_choice, training_record
 from .calibrate import calibrate_on_dev, calibration_section
 from .export import LAYERS_OUTPUT
 from .fast import BASIC, MultiDomainData, choose_basic_thresholds, label_and_basic_tasks, read_multidomain
-from .features import layer_features
+from .features import cached_features, file_digest
 from .frozen import export_frozen_encoder
 from .graph import add_mlp_heads, drop_output
 from .lexical import fit_lexical_head
 from .trainer import TrainingTask, seed_everything, train_tasks
 
-CHUNK = 2000  # texts encoded and cached at a time
 HEADS = {"labels": 28, "basic": len(BASIC), "vad": 3, "intensity": 5}
 VAD_HEAD = HeadSpec("vad", emobank_data.VAD_TARGETS, (1.0, 5.0), "mean", 3.0)
 INTENSITY_HEAD = HeadSpec("intensity", semeval.INTENSITY_EMOTIONS, (0.0, 3.0), "max", 0.0)
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 24), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
-
-
-def cached_features(encoder: OnnxTextEncoder, texts: list[str], cache: Path,
-                    progress: Callable[[str], None]) -> tuple[dict[str, int], np.ndarray]:
-    """(row of each distinct text, features) of ``texts``: encoded ``CHUNK`` at a time, each chunk
-    saved to ``cache`` as it finishes (so an interrupted run resumes), features stored as float16."""
-    cache.mkdir(parents=True, exist_ok=True)
-    rows: dict[str, int] = {}
-    blocks = []
-    offset = 0
-    for path in sorted(cache.glob("chunk-*.npz")):
-        with np.load(path, allow_pickle=False) as stored:
-            chunk_texts = json.loads(str(stored["texts"]))
-            blocks.append(stored["features"])
-        for i, text in enumerate(chunk_texts):
-            rows.setdefault(text, offset + i)
-        offset += len(chunk_texts)
-    todo = [t for t in dict.fromkeys(texts) if t not in rows]
-    if rows:
-        progress(f"reusing the features of {len(rows)} texts cached in {cache}")
-    started = time.perf_counter()
-    for begin in range(0, len(todo), CHUNK):
-        chunk = todo[begin:begin + CHUNK]
-        features = layer_features(encoder, chunk).astype(np.float16)
-        partial = cache / f".chunk-{len(blocks):05d}.npz.partial"
-        with open(partial, "wb") as handle:
-            np.savez(handle, texts=json.dumps(chunk), features=features)
-        partial.replace(cache / f"chunk-{len(blocks):05d}.npz")
-        blocks.append(features)
-        for i, text in enumerate(chunk):
-            rows[text] = offset + i
-        offset += len(chunk)
-        done = begin + len(chunk)
-        elapsed = time.perf_counter() - started
-        progress(f"encoded {done}/{len(todo)} texts, {elapsed:.0f}s elapsed, ~{elapsed / done * (len(todo) - done):.0f}s left")
-    return rows, np.concatenate(blocks) if blocks else np.zeros((0, 0), dtype=np.float16)
 
 
 def _tasks(data: MultiDomainData, vad, intensity, repeats: int) -> list[TrainingTask]:
@@ -179,7 +132,7 @@ def train_accurate(goemotions_dir: Path, track_a: Path, track_b: Path, emobank: 
     encoder = OnnxTextEncoder(graph_path, tokenizer, max_tokens=args.max_tokens, stride=args.stride,
                               batch_size=args.inference_batch_size, num_threads=args.num_threads)
     texts = [t for task in tasks for t in task.texts]
-    rows, features = cached_features(encoder, texts, work / "features" / _digest(graph_path), progress)
+    rows, features = cached_features(encoder, texts, work / "features" / file_digest(graph_path), progress)
     progress(f"training the heads on {features.shape[1]} features of {len(rows)} texts")
     hidden_weight, hidden_bias, heads, run = train_network(features, rows, tasks, args, progress)
     del features

@@ -81,6 +81,11 @@ class FastArguments(GoEmotionsArguments):
     # texts of emoji alone read as the words they mean (config normalize_emoji; chosen on GoEmotions
     # dev in issue 21: docs/models.md#emoji-and-emoticons); run `train emoji` after, which reads it
     normalize_emoji: Union[bool, str] = "meaning"
+    # --on-model: a frozen larger encoder that labels unlabelled training texts for the basic head
+    # (train/teacher.py; docs/experiments/basic-teacher.md); None: gold rows only (as shipped)
+    teacher: Optional[str] = None
+    teacher_goemotions_texts: int = 8000  # GoEmotions train texts it labels, besides EmoBank train
+    teacher_alphas: Sequence[float] = (3000.0, 10000.0, 30000.0, 100000.0)  # chosen by 5-fold CV
 
 
 @dataclass

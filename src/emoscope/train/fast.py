@@ -36,7 +36,7 @@ from ..data import meld as meld_data
 from ..data import semeval
 from ..data.labelled import NOT_ANNOTATED, LabelledTexts
 from ..evaluate import EvaluationOptions, describe, evaluate_dataset, goemotions_payload
-from ..metrics import tune_thresholds_masked
+from ..metrics import masked_macro_f1, tune_thresholds_masked
 from ..persistence import HeadSpec, ModelConfig, Task, read_model, write_config
 from ..text.context import repair_text
 from ..text.encoder import sigmoid
@@ -274,12 +274,24 @@ def _basic_features(encoder, data: MultiDomainData) -> dict[str, np.ndarray]:
     return {name: layer_features(encoder, rows) for name, rows in texts.items()}
 
 
-def fit_basic_head(features: dict[str, np.ndarray], data: MultiDomainData, args: FastArguments):
+def _teacher_texts(goemotions_dir: Path, emobank: Path, args: FastArguments) -> list[str]:
+    """The texts the teacher labels: EmoBank train (news, blogs, fiction, letters) and
+    ``teacher_goemotions_texts`` GoEmotions train texts drawn with the seed (training texts only)."""
+    train = goemotions_data.read_goemotions(goemotions_dir, "train").head(args.max_train_samples)
+    drawn = np.random.default_rng(args.seed).permutation(len(train))[:args.teacher_goemotions_texts]
+    texts = emobank_data.read_emobank(emobank)["train"].head(args.max_train_samples).texts
+    return list(dict.fromkeys(list(texts) + [train.texts[i] for i in drawn]))
+
+
+def fit_basic_head(features: dict[str, np.ndarray], data: MultiDomainData, args: FastArguments,
+                   taught: Optional[tuple[np.ndarray, np.ndarray, np.ndarray]] = None):
     """The basic-emotion head on frozen features: ridge regression on the 0/1 presence of each
     emotion (rows where it is not annotated left out; SemEval English ``semeval_repeats`` times, as
     fine-tuning weighs it), a Platt map folded in so that its sigmoid is a probability; the penalty
     is the one of ``basic_alphas`` with the best macro-F1 on the held-out SemEval rows and MELD dev,
-    each emotion at its own best threshold there.  Returns (fit, thresholds, record)."""
+    each emotion at its own best threshold there.  ``taught`` (features, teacher probabilities,
+    annotated) adds rows a teacher labelled (:mod:`.teacher`); the Platt map is fitted on the gold
+    rows only.  Returns (fit, thresholds, record)."""
     from .features import RidgePath, fit_platt_per_label, fold_platt
 
     semeval_targets, semeval_mask = basic_targets(data.semeval_train)
@@ -288,17 +300,22 @@ def fit_basic_head(features: dict[str, np.ndarray], data: MultiDomainData, args:
     x = np.concatenate([features["semeval_train"]] * repeats + [features["meld_train"]])
     y = np.concatenate([semeval_targets] * repeats + [meld_targets])
     annotated = np.concatenate([semeval_mask] * repeats + [meld_mask]) > 0
+    gold_rows = len(x)
+    if taught is not None:
+        x, y = np.concatenate([x, taught[0]]), np.concatenate([y, taught[1]])
+        annotated = np.concatenate([annotated, taught[2]])
     held_x = np.concatenate([features["semeval_holdout"], features["meld_dev"]])  # held_out_basic's order
     _, held_gold = held_out_basic(data)
     path = RidgePath(x, y, annotated)
     tried, best = {}, None
     for alpha in args.basic_alphas:
         fit = path.folded([alpha] * len(BASIC))
-        fit = fold_platt(fit, *fit_platt_per_label(fit.predict(x), y, annotated))
+        fit = fold_platt(fit, *fit_platt_per_label(fit.predict(x[:gold_rows]), y[:gold_rows],
+                                                   annotated[:gold_rows]))
         scores = sigmoid(fit.predict(held_x))
         thresholds = tune_thresholds_masked(held_gold, scores, fallback=np.full(len(BASIC), 0.5),
                                             missing=NOT_ANNOTATED)
-        f1 = _masked_macro_f1(held_gold, scores >= thresholds)
+        f1 = masked_macro_f1(held_gold, scores >= thresholds, NOT_ANNOTATED)
         tried[str(alpha)] = round(f1, 4)
         if best is None or f1 > best[0]:
             best = (f1, alpha, fit, thresholds)
@@ -307,19 +324,8 @@ def fit_basic_head(features: dict[str, np.ndarray], data: MultiDomainData, args:
               "ridge_alpha": alpha, "held_out_macro_f1_by_alpha": tried,
               "penalty_and_thresholds_chosen_on": "the held-out tenth of SemEval English train and MELD dev",
               "train": {"semeval_english": len(data.semeval_train), "semeval_repeats": repeats,
-                        "meld": len(data.meld_train)}}
+                        "meld": len(data.meld_train), "teacher_labelled": len(x) - gold_rows}}
     return fit, tuple(round(float(t), 4) for t in thresholds), record
-
-
-def _masked_macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
-    f1 = []
-    for j in range(gold.shape[1]):
-        rows = gold[:, j] != NOT_ANNOTATED
-        if not rows.any() or not gold[rows, j].any():
-            continue
-        tp = np.sum(predicted[rows, j] & (gold[rows, j] == 1))
-        f1.append(2 * tp / max(1, np.sum(predicted[rows, j]) + np.sum(gold[rows, j] == 1)))
-    return float(np.mean(f1))
 
 
 def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, track_b: Path, emobank: Path,
@@ -334,8 +340,10 @@ def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, t
 
     from ..text.encoder import OnnxTextEncoder
     from .export import LAYERS_OUTPUT
+    from .features import layer_features
     from .graph import add_layers_output, add_linear_head, core_graph, drop_output
     from .heads import with_graph
+    from .teacher import teacher_targets
 
     started = time.perf_counter()
     out_dir, source = Path(out_dir), read_model(source_dir)
@@ -354,7 +362,17 @@ def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, t
     encoder = OnnxTextEncoder.from_config(source_dir, replace(source.config, onnx_file=str((work / "probe.onnx").resolve())),
                                           num_threads=args.num_threads, batch_size=args.inference_batch_size)
     progress("encoding SemEval English and MELD with the frozen encoder; fitting the basic-emotion head")
-    fit, thresholds, basic_record = fit_basic_head(_basic_features(encoder, data), data, args)
+    taught, teacher_record = None, None
+    if args.teacher:
+        texts = _teacher_texts(goemotions_dir, emobank, args)
+        semeval_targets, semeval_mask = basic_targets(data.semeval_train)
+        probabilities, mask, teacher_record = teacher_targets(
+            args.teacher, data.semeval_train.texts, semeval_targets, semeval_mask > 0, texts, args.teacher_alphas,
+            work, seed=args.seed, num_threads=args.num_threads, progress=progress)
+        taught = (layer_features(encoder, texts), probabilities, mask)
+    fit, thresholds, basic_record = fit_basic_head(_basic_features(encoder, data), data, args, taught)
+    if teacher_record:
+        basic_record["teacher"] = teacher_record
     graph = drop_output(add_linear_head(probe, "basic", fit.weight, fit.bias), LAYERS_OUTPUT)
     basic = HeadSpec("basic", BASIC, (0.0, 1.0), "max", 0.0, "sigmoid", thresholds, "ekman")
     core = work / "core"
@@ -385,7 +403,11 @@ def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, t
              "source": {"model": str(source_dir), "name": source_card.name if source_card else None,
                         "training": source_card.training if source_card else None},
              "choices": "- Basic emotions: ridge penalty and thresholds on the held-out tenth of SemEval English "
-                        "train and MELD dev."}
+                        "train and MELD dev." + (
+                            f"\n- Teacher ({args.teacher}, frozen; {teacher_record['unlabelled_texts']} EmoBank and "
+                            "GoEmotions train texts labelled with its probabilities): ridge penalty by 5-fold "
+                            "cross-validation on the SemEval English train rows, Platt map on their out-of-fold "
+                            "predictions." if teacher_record else "")}
     card = _card(out_dir, data, built, calibration, args, command, started,
                  paths={"goemotions": goemotions_dir, "track_a": track_a, "meld": meld_dir},
                  training=training_record(args, command, started, device="cpu"))

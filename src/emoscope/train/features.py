@@ -1,8 +1,9 @@
 """Frozen-encoder features and ridge heads: the one implementation every recipe that fits linear
 heads on a frozen encoder uses (``train heads``, ``train custom --frozen``, ``train
-multilingual``, the teacher of ``train distill``).
+multilingual``, ``train accurate``, the teachers of ``train distill`` and ``train fast --teacher``).
 
-- :func:`layer_features`: the graph's ``layers`` output (every hidden state, mean-pooled) per text.
+- :func:`layer_features`: the graph's ``layers`` output (every hidden state, mean-pooled) per text;
+  :func:`cached_features` the same for many texts, cached in chunks on disk (a run resumes).
 - :class:`RidgePath`: ridge regressions for many penalties from one eigendecomposition per set of
   rows (targets a row is not annotated for leave it out of their fit).
 - :func:`fit_ridge`, :func:`cross_validated_predictions`, :func:`best_penalties`: the penalty
@@ -13,8 +14,12 @@ multilingual``, the teacher of ``train distill``).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -22,6 +27,9 @@ from ..calibration import fit_platt
 from ..metrics import pearson_r
 from ..text.model import mean_over_windows
 from .export import LAYERS_OUTPUT
+
+if TYPE_CHECKING:
+    from ..text.encoder import OnnxTextEncoder
 
 
 def layer_features(encoder, texts: Sequence[str]) -> np.ndarray:
@@ -153,10 +161,13 @@ def fit_ridge(features: np.ndarray, targets: np.ndarray, alphas: Sequence[float]
 def fit_platt_per_label(raw: np.ndarray, gold: np.ndarray, annotated: Optional[np.ndarray] = None
                         ) -> tuple[np.ndarray, np.ndarray]:
     """Per label, (scale, shift) so that ``sigmoid(scale * raw + shift)`` is calibrated on the
-    rows annotated for that label (all rows without ``annotated``)."""
+    rows annotated for that label (all rows without ``annotated``); a label no row is annotated for
+    keeps the identity map."""
     scale, shift = np.ones(raw.shape[1]), np.zeros(raw.shape[1])
     for j in range(raw.shape[1]):
         rows = slice(None) if annotated is None else annotated[:, j]
+        if annotated is not None and not rows.any():
+            continue
         a, b = fit_platt(1 / (1 + np.exp(-raw[rows, j:j + 1])), gold[rows, j:j + 1] == 1)
         scale[j], shift[j] = a[0], b[0]
     return scale, shift
@@ -165,3 +176,51 @@ def fit_platt_per_label(raw: np.ndarray, gold: np.ndarray, annotated: Optional[n
 def fold_platt(fit: RidgeFit, scale: np.ndarray, shift: np.ndarray) -> RidgeFit:
     """The linear head whose outputs are ``scale * fit + shift`` (a Platt map folded in)."""
     return RidgeFit(fit.weight * scale[None, :], fit.bias * scale + shift, fit.alphas)
+
+
+CHUNK = 2000  # texts encoded and cached at a time
+
+
+def file_digest(path: Path) -> str:
+    """The first 16 hex digits of a file's SHA-256 (names a graph's feature cache)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def cached_features(encoder: "OnnxTextEncoder", texts: list[str], cache: Path,
+                    progress: Callable[[str], None]) -> tuple[dict[str, int], np.ndarray]:
+    """(row of each distinct text, features) of ``texts``: encoded ``CHUNK`` at a time, each chunk
+    saved to ``cache`` as it finishes (so an interrupted run resumes), features stored as float16."""
+    cache.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, int] = {}
+    blocks = []
+    offset = 0
+    for path in sorted(cache.glob("chunk-*.npz")):
+        with np.load(path, allow_pickle=False) as stored:
+            chunk_texts = json.loads(str(stored["texts"]))
+            blocks.append(stored["features"])
+        for i, text in enumerate(chunk_texts):
+            rows.setdefault(text, offset + i)
+        offset += len(chunk_texts)
+    todo = [t for t in dict.fromkeys(texts) if t not in rows]
+    if rows:
+        progress(f"reusing the features of {len(rows)} texts cached in {cache}")
+    started = time.perf_counter()
+    for begin in range(0, len(todo), CHUNK):
+        chunk = todo[begin:begin + CHUNK]
+        features = layer_features(encoder, chunk).astype(np.float16)
+        partial = cache / f".chunk-{len(blocks):05d}.npz.partial"
+        with open(partial, "wb") as handle:
+            np.savez(handle, texts=json.dumps(chunk), features=features)
+        partial.replace(cache / f"chunk-{len(blocks):05d}.npz")
+        blocks.append(features)
+        for i, text in enumerate(chunk):
+            rows[text] = offset + i
+        offset += len(chunk)
+        done = begin + len(chunk)
+        elapsed = time.perf_counter() - started
+        progress(f"encoded {done}/{len(todo)} texts, {elapsed:.0f}s elapsed, ~{elapsed / done * (len(todo) - done):.0f}s left")
+    return rows, np.concatenate(blocks) if blocks else np.zeros((0, 0), dtype=np.float16)
