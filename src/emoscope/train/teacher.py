@@ -22,7 +22,7 @@ import numpy as np
 from ..data.labelled import NOT_ANNOTATED
 from ..metrics import masked_macro_f1, tune_thresholds_masked
 from ..text.encoder import OnnxTextEncoder, sigmoid
-from .features import RidgeFit, RidgePath, fit_platt_per_label, fold_platt
+from .features import RidgeFit, RidgePath, cached_features, file_digest, fit_platt_per_label, fold_platt
 
 FOLDS = 5
 
@@ -77,8 +77,6 @@ def teacher_targets(name: str, train_texts: list[str], targets: np.ndarray, anno
     """(probabilities, annotated, record) the teacher gives ``unlabelled``: one column per target,
     annotated where any training row is (an emotion the training rows never annotate stays out of
     the student's fit on these rows).  Features are cached in ``work`` (an interrupted run resumes)."""
-    from .features import cached_features, file_digest
-
     encoder, graph = teacher_encoder(name, work, num_threads=num_threads)
     progress(f"teacher {name}: encoding {len(train_texts)} training and {len(unlabelled)} unlabelled texts")
     rows, features = cached_features(encoder, list(train_texts) + list(unlabelled),
@@ -87,9 +85,9 @@ def teacher_targets(name: str, train_texts: list[str], targets: np.ndarray, anno
     head, record = fit_teacher(x, targets, annotated, alphas, seed)
     progress(f"teacher penalty {record['ridge_alpha']:g}: 5-fold CV macro-F1 "
              f"{record['cv_macro_f1_by_alpha'][str(record['ridge_alpha'])]:.4f}")
-    probabilities = np.concatenate([sigmoid(head.predict(features[[rows[t] for t in unlabelled[i:i + 4096]]]
-                                                         .astype(np.float64)))
-                                    for i in range(0, len(unlabelled), 4096)]) if unlabelled else \
-        np.zeros((0, targets.shape[1]))
+    probabilities = np.zeros((len(unlabelled), targets.shape[1]), dtype=np.float32)
+    for begin in range(0, len(unlabelled), 4096):  # float64 rows a block at a time
+        block = features[[rows[t] for t in unlabelled[begin:begin + 4096]]].astype(np.float64)
+        probabilities[begin:begin + len(block)] = sigmoid(head.predict(block))
     mask = np.tile(annotated.any(axis=0), (len(unlabelled), 1))
-    return probabilities.astype(np.float32), mask, {"teacher": name, **record, "unlabelled_texts": len(unlabelled)}
+    return probabilities, mask, {"teacher": name, **record, "unlabelled_texts": len(unlabelled)}
