@@ -274,13 +274,23 @@ def _basic_features(encoder, data: MultiDomainData) -> dict[str, np.ndarray]:
     return {name: layer_features(encoder, rows) for name, rows in texts.items()}
 
 
-def _teacher_texts(goemotions_dir: Path, emobank: Path, args: FastArguments) -> list[str]:
-    """The texts the teacher labels: EmoBank train (news, blogs, fiction, letters) and
-    ``teacher_goemotions_texts`` GoEmotions train texts drawn with the seed (training texts only)."""
-    train = goemotions_data.read_goemotions(goemotions_dir, "train").head(args.max_train_samples)
+def _teacher_rows(encoder, data: MultiDomainData, emobank: Path, args: FastArguments, work: Path,
+                  progress: Callable[[str], None]) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], dict]:
+    """((features, teacher probabilities, annotated), record) of the texts ``args.teacher`` labels
+    for the basic head: EmoBank train (news, blogs, fiction, letters) and ``teacher_goemotions_texts``
+    GoEmotions train texts drawn with the seed (training texts only; :mod:`.teacher`)."""
+    from .features import layer_features
+    from .teacher import teacher_targets
+
+    train = data.goemotions[0]
     drawn = np.random.default_rng(args.seed).permutation(len(train))[:args.teacher_goemotions_texts]
-    texts = emobank_data.read_emobank(emobank)["train"].head(args.max_train_samples).texts
-    return list(dict.fromkeys(list(texts) + [train.texts[i] for i in drawn]))
+    emobank_texts = emobank_data.read_emobank(emobank)["train"].head(args.max_train_samples).texts
+    texts = list(dict.fromkeys(list(emobank_texts) + [train.texts[i] for i in drawn]))
+    targets, mask = basic_targets(data.semeval_train)
+    probabilities, annotated, record = teacher_targets(
+        args.teacher, data.semeval_train.texts, targets, mask > 0, texts, args.teacher_alphas, work,
+        seed=args.seed, num_threads=args.num_threads, progress=progress)
+    return (layer_features(encoder, texts), probabilities, annotated), record
 
 
 def fit_basic_head(features: dict[str, np.ndarray], data: MultiDomainData, args: FastArguments,
@@ -340,10 +350,8 @@ def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, t
 
     from ..text.encoder import OnnxTextEncoder
     from .export import LAYERS_OUTPUT
-    from .features import layer_features
     from .graph import add_layers_output, add_linear_head, core_graph, drop_output
     from .heads import with_graph
-    from .teacher import teacher_targets
 
     started = time.perf_counter()
     out_dir, source = Path(out_dir), read_model(source_dir)
@@ -362,14 +370,8 @@ def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, t
     encoder = OnnxTextEncoder.from_config(source_dir, replace(source.config, onnx_file=str((work / "probe.onnx").resolve())),
                                           num_threads=args.num_threads, batch_size=args.inference_batch_size)
     progress("encoding SemEval English and MELD with the frozen encoder; fitting the basic-emotion head")
-    taught, teacher_record = None, None
-    if args.teacher:
-        texts = _teacher_texts(goemotions_dir, emobank, args)
-        semeval_targets, semeval_mask = basic_targets(data.semeval_train)
-        probabilities, mask, teacher_record = teacher_targets(
-            args.teacher, data.semeval_train.texts, semeval_targets, semeval_mask > 0, texts, args.teacher_alphas,
-            work, seed=args.seed, num_threads=args.num_threads, progress=progress)
-        taught = (layer_features(encoder, texts), probabilities, mask)
+    taught, teacher_record = (_teacher_rows(encoder, data, emobank, args, work, progress) if args.teacher
+                              else (None, None))
     fit, thresholds, basic_record = fit_basic_head(_basic_features(encoder, data), data, args, taught)
     if teacher_record:
         basic_record["teacher"] = teacher_record

@@ -31,6 +31,8 @@ from .export import LAYERS_OUTPUT
 if TYPE_CHECKING:
     from ..text.encoder import OnnxTextEncoder
 
+CHUNK = 2000  # texts cached_features encodes and caches at a time
+
 
 def layer_features(encoder, texts: Sequence[str]) -> np.ndarray:
     """The ``layers`` output for each text (windows of a long text averaged)."""
@@ -177,8 +179,6 @@ def fold_platt(fit: RidgeFit, scale: np.ndarray, shift: np.ndarray) -> RidgeFit:
     """The linear head whose outputs are ``scale * fit + shift`` (a Platt map folded in)."""
     return RidgeFit(fit.weight * scale[None, :], fit.bias * scale + shift, fit.alphas)
 
-
-CHUNK = 2000  # texts encoded and cached at a time
 
 
 def file_digest(path: Path) -> str:
