@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from .errors import EmoscopeError, Interrupted, ResumeError, UnsupportedFormatError
 from .io.atomic import atomic_path, check_output_path
@@ -48,6 +48,21 @@ class BatchOptions:
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     encoding: str = "utf-8"
     max_chars: Optional[int] = None
+    limit: Optional[int] = None  # only the first N rows of the input
+
+
+def first_rows(chunks: Iterable, limit: Optional[int]) -> Iterator:
+    """The chunks up to ``limit`` rows in all (the last one cut), then stop reading (all without
+    a limit)."""
+    left = limit
+    for chunk in chunks:
+        if left is not None and len(chunk) >= left:
+            if left:
+                yield chunk.iloc[:left]
+            return
+        if left is not None:
+            left -= len(chunk)
+        yield chunk
 
 
 @dataclass
@@ -227,8 +242,9 @@ def _run(model, options: BatchOptions, rollups: Sequence, fmt: str, folder: Path
     name = options.input
     if progress:
         progress(resumed)
-    for chunk in iter_chunks(options.input, options.input_format, options.chunk_rows, skip_rows=resumed,
-                             encoding=options.encoding):
+    left = None if options.limit is None else max(0, options.limit - resumed)
+    for chunk in first_rows(iter_chunks(options.input, options.input_format, options.chunk_rows, skip_rows=resumed,
+                                        encoding=options.encoding), left):
         chunk = annotate_frame(model, chunk, options.text_column, name, rollups, options.scores,
                                max_chars=options.max_chars)
         if manifest.columns is None:
@@ -255,14 +271,15 @@ def _run(model, options: BatchOptions, rollups: Sequence, fmt: str, folder: Path
 def stream_to_stdout(model, path: str, input_format: Optional[str], text_column: Optional[str],
                      output_format: Optional[str], rollups: Sequence, scores: bool,
                      chunk_rows: int = DEFAULT_CHUNK_ROWS, encoding: str = "utf-8",
-                     max_chars: Optional[int] = None) -> int:
-    """Annotate to standard output as the chunks come (CSV or JSONL); no resume."""
+                     max_chars: Optional[int] = None, limit: Optional[int] = None) -> int:
+    """Annotate to standard output as the chunks come (CSV or JSONL); no resume; only the first
+    ``limit`` rows when given."""
     fmt = detect_format("-", output_format, OUTPUT_FORMATS, "output")
     if fmt == "parquet":
         raise UnsupportedFormatError("Parquet cannot be written to standard output; give --output FILE")
     name = "<stdin>" if path == "-" else path
     rows = 0
-    for chunk in iter_chunks(path, input_format, chunk_rows, encoding=encoding):
+    for chunk in first_rows(iter_chunks(path, input_format, chunk_rows, encoding=encoding), limit):
         chunk = annotate_frame(model, chunk, text_column, name, rollups, scores, max_chars=max_chars)
         write_rows(chunk, sys.stdout, fmt, header=rows == 0)
         sys.stdout.flush()

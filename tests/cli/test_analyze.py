@@ -162,6 +162,23 @@ def test_max_chars_cuts_long_texts_with_a_warning(cli, tmp_path):
     assert whole.returncode == 0 and "cut" not in whole.stderr
 
 
+def test_limit_analyses_the_first_rows_and_stops_reading(cli, tmp_path):
+    """Rows past the limit are never read: the malformed fifth line stops a run without --limit."""
+    source = tmp_path / "posts.jsonl"
+    good = [json.dumps({"text": t}) for t in ("I love this", "so sad today", "what a surprise", "I am scared")]
+    source.write_text("\n".join(good) + "\n{not json\n", encoding="utf-8")
+    whole = cli("analyze", "--input", source, "--chunk-rows", "2")
+    assert whole.returncode != 0 and ":5" in whole.stderr
+    first = cli("analyze", "--input", source, "--chunk-rows", "2", "--limit", "3")
+    assert first.returncode == 0, first.stderr
+    assert [row["text"] for row in read_jsonl_text(first.stdout)] == ["I love this", "so sad today", "what a surprise"]
+    out = tmp_path / "out.csv"
+    written = cli("analyze", "--input", source, "--output", out, "--chunk-rows", "2", "--limit", "3")
+    assert written.returncode == 0, written.stderr
+    assert list(pd.read_csv(out)["text"]) == ["I love this", "so sad today", "what a surprise"]
+    assert cli("analyze", "--limit", "3", "a text").returncode == 2
+
+
 def test_json_files_and_the_api_share_one_schema_with_labels_by_score(cli, tmp_path):
     text = "Thank you so much, I love it, but I'm nervous about tomorrow"
     payload = json.loads(cli("analyze", "--json", text).stdout)[0]

@@ -137,6 +137,7 @@ def analyze(
     language: Optional[str] = typer.Option(None, "--language", help="Read the texts as this language: its thresholds and its TF-IDF head (models trained on several languages, e.g. deu for semeval-multilingual-e5); an unknown language falls back to the shared thresholds with a warning."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of --input (a UTF-8 byte-order mark is dropped; Excel's CSV in western locales: cp1252)."),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, "--max-chars", min=0, help="Cut longer texts to their first N characters, with a warning (0: no limit)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Analyse only the first N rows of --input (reading stops there)."),
 ) -> None:
     """Say which emotions texts express: a table, JSON, or an annotated file."""
     from ..taxonomy import BUILTIN_ROLLUPS, load_rollup, resolve_rollups
@@ -149,6 +150,8 @@ def analyze(
         raise UsageError("give texts to analyse or --input FILE (see emoscope analyze --help)")
     if input is not None and texts:
         raise UsageError("give either texts or --input, not both")
+    if limit is not None and input is None:
+        raise UsageError("--limit applies to --input FILE; texts on the command line are all analysed")
     if input is not None and explain:
         raise UsageError("--explain works on texts given on the command line, not --input")
     load = ((lambda: zero_shot_model(labels, label_descriptions, threads)) if zero_shot else
@@ -156,7 +159,7 @@ def analyze(
     specs = [r if r in BUILTIN_ROLLUPS else load_rollup(r) for r in rollup] if rollup else None
     if input is not None:
         analyze_file(input, text_column, output, input_format, output_format, specs, not no_scores, load,
-                     resume, chunk_rows, check_encoding(encoding), max_chars or None)
+                     resume, chunk_rows, check_encoding(encoding), max_chars or None, limit)
         return
     texts = cap_texts(list(texts), max_chars or None, "text")
     loaded = load()
@@ -174,7 +177,7 @@ def analyze(
 
 
 def analyze_file(path, text_column, output, input_format, output_format, specs, scores, load, resume,
-                 chunk_rows, encoding="utf-8", max_chars=None) -> None:
+                 chunk_rows, encoding="utf-8", max_chars=None, limit=None) -> None:
     from ..batch import BatchOptions, annotate_file, output_lock, stream_to_stdout
     from ..io.atomic import check_output_path
     from ..io.readers import count_rows
@@ -190,7 +193,7 @@ def analyze_file(path, text_column, output, input_format, output_format, specs, 
         loaded = load()
         rollups = resolve_rollups(loaded.labels, specs)
         stream_to_stdout(loaded, path, input_format, text_column, output_format, rollups, scores, chunk_rows,
-                         encoding, max_chars)
+                         encoding, max_chars, limit)
         return
     check_input_file(path)
     check_output_path(output)
@@ -201,12 +204,13 @@ def analyze_file(path, text_column, output, input_format, output_format, specs, 
     options = BatchOptions(input=path, output=output, input_format=input_format, output_format=output_format,
                            text_column=text_column, rollups=[getattr(r, "name", str(r)) for r in rollups],
                            scores=scores, model=getattr(loaded, "identity", str(loaded.directory.resolve())),
-                           chunk_rows=chunk_rows, encoding=encoding, max_chars=max_chars)
+                           chunk_rows=chunk_rows, encoding=encoding, max_chars=max_chars, limit=limit)
     err = console(stderr=True)
     try:
         if sys.stderr.isatty():
             with row_progress(err) as bar:
-                task = bar.add_task("analysing", total=count_rows(path, input_format))
+                total = count_rows(path, input_format)
+                task = bar.add_task("analysing", total=min(total, limit) if total and limit else total)
                 done = annotate_file(loaded, options, rollups, resume=resume,
                                      progress=lambda rows: bar.update(task, completed=rows))
         else:
