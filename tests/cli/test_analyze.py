@@ -211,6 +211,27 @@ def test_row_counts_for_the_progress_bar(tmp_path):
     assert count_rows("-", "csv") is None
 
 
+def test_the_progress_bar_shows_rows_of_the_total_speed_and_time_left():
+    import io
+    import time
+
+    from rich.console import Console
+
+    from emoscope.cli.analyze import row_progress
+
+    screen = io.StringIO()
+    with row_progress(Console(file=screen, force_terminal=True, width=120)) as bar:
+        task = bar.add_task("analysing", total=400)
+        for done in (100, 200):
+            time.sleep(0.2)  # the speed comes from rows over time
+            bar.update(task, completed=done)
+        frame = Console(file=io.StringIO(), width=120)
+        frame.print(bar.get_renderable())
+    shown = frame.file.getvalue()
+    assert "200/400" in shown and " rows/s" in shown and "… rows/s" not in shown
+    assert "0:00:0" in shown  # the time left
+
+
 def test_help_shows_no_type_for_plain_flags(cli):
     shown = cli("analyze", "--help").stdout
     assert "--json" in shown and "<bool>" not in shown
