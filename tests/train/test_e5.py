@@ -110,6 +110,7 @@ def test_a_static_int8_encoder_reads_as_the_4_bit_one_and_does_not_depend_on_its
     from emoscope.data.semeval import read_track_a
     from emoscope.text.encoder import OnnxTextEncoder
     from emoscope.train.arguments import MultilingualArguments
+    from emoscope.train.e5 import make_bert
     from emoscope.train.multilingual import export_encoder
     from tests.helpers import DATASETS, needs
 
@@ -122,7 +123,7 @@ def test_a_static_int8_encoder_reads_as_the_4_bit_one_and_does_not_depend_on_its
         work.mkdir()
         (work / "tokenizer.json").write_bytes((multilingual.directory / "tokenizer.json").read_bytes())
         args = MultilingualArguments(layers=1, quantization=quantization, calibration_texts=100)
-        graphs[quantization] = OnnxTextEncoder(export_encoder(weights, keep, args, texts, work),
+        graphs[quantization] = OnnxTextEncoder(export_encoder(make_bert(weights, keep, args.layers), args, texts, work),
                                                work / "tokenizer.json", batch_size=32, num_threads=2)
     ops = {node.op_type for node in onnx.load(str(tmp_path / "static-int8" / "encoder.onnx")).graph.node}
     assert "MatMulIntegerToFloat" in ops and "DynamicQuantizeLinear" not in ops and "MatMulNBits" not in ops
@@ -134,3 +135,42 @@ def test_a_static_int8_encoder_reads_as_the_4_bit_one_and_does_not_depend_on_its
     alone = np.concatenate([graphs["static-int8"].run_windows(graphs["static-int8"].windows([t])[0], "layers")
                             for t in some[:8]])
     np.testing.assert_allclose(int8[:8], alone, atol=1e-5)
+
+
+def test_fine_tuning_the_encoder_moves_it_and_a_rerun_reuses_the_checkpoint(multilingual, shipped_weights, tmp_path):
+    """``train multilingual --fine-tune-epochs``: the kept layers learn the six emotions (masked
+    where a language lacks one); the tuned weights are kept and a rerun with the same rows loads
+    them instead of training again."""
+    torch = pytest.importorskip("torch")
+    from emoscope.data.labelled import NOT_ANNOTATED
+    from emoscope.data.semeval import read_track_a
+    from emoscope.train.arguments import MultilingualArguments
+    from emoscope.train.e5 import make_bert
+    from emoscope.train.multilingual import fine_tune_encoder, held_out_rows
+    from tests.helpers import DATASETS, needs
+
+    weights, keep = shipped_weights
+    train = read_track_a(needs(DATASETS / "semeval2025-task11" / "track_a"), "train", ["eng", "hau"])
+    texts = train["eng"].texts[:32] + train["hau"].texts[:32]
+    targets = np.concatenate([train["eng"].targets[:32], train["hau"].targets[:32]])
+    assert (targets[:32] == NOT_ANNOTATED).any()  # English has no disgust: masked, not a negative
+    args = MultilingualArguments(layers=1, fine_tune_epochs=1, num_threads=2)
+    tokenizer = multilingual.directory / "tokenizer.json"
+    bert = make_bert(weights, keep, 1)
+    before = bert.encoder.layer[0].output.dense.weight.detach().clone()
+    info = fine_tune_encoder(bert, tokenizer, texts, targets, targets != NOT_ANNOTATED, args, tmp_path / "checkpoint",
+                             progress=lambda message: None)
+    assert info["steps"] == 2 and info["rows"] == 64
+    tuned = bert.encoder.layer[0].output.dense.weight.detach()
+    assert not torch.equal(before, tuned)
+    said = []
+    again = make_bert(weights, keep, 1)
+    fine_tune_encoder(again, tokenizer, texts, targets, targets != NOT_ANNOTATED, args, tmp_path / "checkpoint",
+                      progress=said.append)
+    assert any("reusing" in line for line in said)
+    assert torch.equal(again.encoder.layer[0].output.dense.weight, tuned)
+    # the rows the recipe holds out: a tenth of every language's rows, drawn over all of them
+    held = held_out_rows(train, seed=42, fraction=0.1)
+    total = sum(len(split.texts) for split in train.values())
+    assert 0.08 * total < sum(len(rows) for rows in held.values()) < 0.12 * total
+    assert all(rows.max() < len(train[language].texts) for language, rows in held.items())

@@ -227,6 +227,7 @@ def train_multilingual_command(
     vocab_size: int = typer.Option(default_of(MultilingualArguments, "vocab_size"), help="SentencePiece pieces to keep (keeps the model under 30 MB)."),
     layers: int = typer.Option(default_of(MultilingualArguments, "layers"), help="Transformer layers of the encoder's 12 to keep (fewer: faster)."),
     quantization: str = typer.Option(default_of(MultilingualArguments, "quantization"), help="'static-int8' (int8 matrix products, activation scales fixed on training texts) or '4-bit' (weight-only)."),
+    fine_tune_epochs: float = typer.Option(default_of(MultilingualArguments, "fine_tune_epochs"), help="Epochs of fine-tuning the kept layers on every language's train rows (outside the held-out tenth) before the ridge heads; 0 keeps the encoder frozen."),
     threads: Optional[int] = ThreadsOption,
     seed: int = SeedOption,
 ) -> None:
@@ -236,8 +237,11 @@ def train_multilingual_command(
         raise UsageError(f"--layers {layers}: expected 1 to 12")
     if quantization not in ("static-int8", "4-bit"):
         raise UsageError(f"--quantization {quantization}: expected 'static-int8' or '4-bit'")
+    if fine_tune_epochs < 0:
+        raise UsageError(f"--fine-tune-epochs {fine_tune_epochs:g}: expected 0 or more")
     multilingual.train_multilingual(data, out, MultilingualArguments(vocab_size=vocab_size, layers=layers,
                                                                      quantization=quantization, seed=seed,
+                                                                     fine_tune_epochs=fine_tune_epochs,
                                                                      num_threads=threads),
                                     weights_path=weights, progress=progress, command=command_line())
 

@@ -184,6 +184,9 @@ class MultilingualArguments(RidgeArguments):
     layers: int = 12  # of the encoder's 12: fewer run faster but lose accuracy (docs/experiments/multilingual-speed.md)
     quantization: str = "4-bit"  # weight-only (the source file's own grid); or "static-int8": about 1.5x faster, 37 MB with heads at 12 layers
     calibration_texts: int = 800  # training texts that fix the static int8 activation scales
+    fine_tune_epochs: float = 0.0  # 0: the encoder stays frozen (the shipped model); > 0: tuned on train first
+    fine_tune_learning_rate: float = 5e-5
+    fine_tune_max_length: int = 64  # word pieces per text while fine-tuning (inference reads 128-piece windows)
     alphas: Sequence[float] = (100.0, 300.0, 1000.0, 3000.0)
     holdout_fraction: float = 0.1
     max_tokens: int = 128

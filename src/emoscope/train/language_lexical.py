@@ -49,6 +49,7 @@ from ..text.model import EmotionModel
 from .arguments import LanguageLexicalArguments
 from .builder import training_record
 from .features import fit_platt_per_label, layer_features
+from .multilingual import held_out_rows
 from ..evaluate.tfidf import fit_word_char_head
 
 
@@ -128,14 +129,25 @@ def cross_validated_choice(rows: tuple, weights, folds: int, seed: int, *, fixed
     return float(language_macro_f1(targets, decided)["macro_f1"])
 
 
+def unseen_rows(base_dir: Path, track_a: Path) -> Optional[dict[str, np.ndarray]]:
+    """Per language, the train rows a fine-tuned base encoder was not tuned on (its recipe's
+    held-out part, :func:`.multilingual.held_out_rows`); ``None`` for a frozen encoder."""
+    card = ModelCard.load(base_dir)
+    if card is None or not card.training.get("fine_tuning"):
+        return None
+    arguments = card.training["arguments"]
+    return held_out_rows(read_track_a(track_a, "train"), arguments["seed"], arguments["holdout_fraction"])
+
+
 def sample_features(encoder, train: dict, args: LanguageLexicalArguments, cache: Optional[Path],
-                    progress) -> tuple[dict, np.ndarray]:
-    """Per language, the sampled train rows (``sample_per_language`` at random, ``seed``), and the
-    ``layers`` features of those rows (stored as float16; with ``cache``, read from and written to
-    ``cache/train_<language>.npz``)."""
+                    progress, allowed: Optional[dict] = None) -> tuple[dict, np.ndarray]:
+    """Per language, the sampled train rows (``sample_per_language`` at random, ``seed``; only
+    among ``allowed[language]`` when given), and the ``layers`` features of those rows (stored as
+    float16; with ``cache``, read from and written to ``cache/train_<language>.npz``)."""
     rows, features = {}, []
     for language, split in train.items():
-        rows[language] = np.sort(np.random.default_rng(args.seed).permutation(len(split.texts))[:args.sample_per_language])
+        pool = np.arange(len(split.texts)) if allowed is None else allowed[language]
+        rows[language] = np.sort(pool[np.random.default_rng(args.seed).permutation(len(pool))[:args.sample_per_language]])
         path = Path(cache) / f"train_{language}.npz" if cache else None
         if path is not None and path.is_file():
             with np.load(path) as stored:
@@ -189,7 +201,10 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
         raise ValueError(f"{base_dir}: expected the track A emotions as labels, got {labels}")
     encoder = OnnxTextEncoder.from_config(files.directory, files.config, num_threads=args.num_threads)
     t0 = time.perf_counter()
-    sample, features = sample_features(encoder, train, args, cache, progress)
+    allowed = unseen_rows(base_dir, track_a)
+    if allowed is not None:
+        progress("the base encoder was fine-tuned: the sample is drawn from the train rows it was not tuned on")
+    sample, features = sample_features(encoder, train, args, cache, progress, allowed)
     encode_seconds = time.perf_counter() - t0
     progress(f"features of {len(features)} sampled train texts in {encode_seconds:.0f}s")
     targets = np.concatenate([train[l].targets[sample[l]] for l in train])
