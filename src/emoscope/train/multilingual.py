@@ -70,11 +70,16 @@ def export_encoder(bert, args: MultilingualArguments, texts: list[str], work: Pa
                                     calibration_feeds(work / "tokenizer.json", calibration, args.max_tokens))
 
 
+def held_out_mask(n_rows: int, seed: int, fraction: float) -> np.ndarray:
+    """The recipe's held-out part of its ``n_rows`` training rows (every language's, in the order
+    :func:`~emoscope.data.semeval.read_track_a` gives them).  A fine-tuned encoder never saw these
+    rows' labels, so choices made on them stay honest."""
+    return np.random.default_rng(seed).random(n_rows) < fraction
+
+
 def held_out_rows(train: dict, seed: int, fraction: float) -> dict[str, np.ndarray]:
-    """Per language, the train rows of the recipe's held-out part: drawn with ``seed`` over every
-    language's rows in the order :func:`~emoscope.data.semeval.read_track_a` gives them.  A
-    fine-tuned encoder never saw these rows' labels, so choices made on them stay honest."""
-    held = np.random.default_rng(seed).random(sum(len(split.texts) for split in train.values())) < fraction
+    """Per language, the indices of its rows in :func:`held_out_mask`."""
+    held = held_out_mask(sum(len(split.texts) for split in train.values()), seed, fraction)
     out, start = {}, 0
     for language, split in train.items():
         out[language] = np.flatnonzero(held[start:start + len(split.texts)])
@@ -152,18 +157,15 @@ def train_multilingual(track_a: Path, out_dir: Path, args: MultilingualArguments
     keep = choose_vocabulary(weights, texts, args.vocab_size)
     tokenizer = make_tokenizer([weights.pieces[i] for i in keep], weights.scores[keep])
     tokenizer.save(str(work / "tokenizer.json"))
-    held = np.zeros(len(texts), dtype=bool)
-    start = 0
-    for language, rows in held_out_rows(train, args.seed, args.holdout_fraction).items():
-        held[start + rows] = True
-        start += len(train[language].texts)
+    progress(f"vocabulary: {len(keep)} of {len(weights.pieces)} pieces kept")
+    held = held_out_mask(len(texts), args.seed, args.holdout_fraction)
     bert = make_bert(weights, keep, args.layers)
     fine_tuning = None
     if args.fine_tune_epochs > 0:
         progress(f"fine-tuning the encoder on the {int((~held).sum())} training rows outside the held-out tenth")
         fine_tuning = fine_tune_encoder(bert, work / "tokenizer.json", [texts[i] for i in np.flatnonzero(~held)],
                                         targets[~held], annotated[~held], args, out_dir / CHECKPOINT, progress)
-    progress(f"vocabulary: {len(keep)} of {len(weights.pieces)} pieces kept; exporting the encoder")
+    progress("exporting the encoder")
     encoder_path = export_encoder(bert, args, texts, work)
     encoder = OnnxTextEncoder(encoder_path, work / "tokenizer.json", max_tokens=args.max_tokens,
                               stride=args.stride, batch_size=32, num_threads=args.num_threads)
