@@ -20,7 +20,7 @@ def evaluate(
     text_column: str = typer.Option("text", help="table: the text column."),
     label_column: Optional[str] = typer.Option(None, help="table, single-label model: the column holding each row's label (multi-label and regression models read one column per label/target)."),
     split: Optional[str] = typer.Option(None, help="Split: train, dev or test (default: test; dev for intensity and semeval-a, whose test labels are not public; FER+'s valid is dev)."),
-    language: Optional[List[str]] = typer.Option(None, "--language", help="semeval-a: only this language (file stem, e.g. deu); repeatable."),
+    language: Optional[List[str]] = typer.Option(None, "--language", help="semeval-a: only this language (file stem, e.g. deu); repeatable. Default: every language for a model of the track A emotions, English for a model of other labels (scored through its Ekman rollup)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the full JSON report here."),
     as_json: bool = JsonOption,
     model: Optional[str] = ModelOption,
