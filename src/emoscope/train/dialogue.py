@@ -35,6 +35,8 @@ def _network_class():
     from torch import nn
     from transformers import AutoConfig, BertModel
 
+    from .modeling import mean_pool
+
     class DialogueNetwork(nn.Module):
         """Encoder, turn head, bidirectional GRU over turn vectors and speakers, context head."""
 
@@ -50,9 +52,8 @@ def _network_class():
             self.context_head = nn.Linear(width + 2 * hidden, n_labels)
 
         def pooled(self, input_ids, attention_mask):
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            return mean_pool(self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
+                             attention_mask)
 
         def contextual(self, vectors, who, lengths):
             """(steps, windows, labels) logits of each turn of each window (time-major inputs)."""

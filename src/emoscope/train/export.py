@@ -187,6 +187,8 @@ def export_sentence_encoder(base: Path, work: Path) -> tuple[Path, Path]:
     import torch
     from transformers import AutoConfig, BertModel
 
+    from .modeling import mean_pool
+
     class MeanPooled(torch.nn.Module):
         def __init__(self, bert):
             super().__init__()
@@ -194,9 +196,7 @@ def export_sentence_encoder(base: Path, work: Path) -> tuple[Path, Path]:
 
         def forward(self, input_ids, attention_mask):
             hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return torch.nn.functional.normalize(pooled, dim=-1)
+            return torch.nn.functional.normalize(mean_pool(hidden, attention_mask), dim=-1)
 
     base, work = Path(base), Path(work)
     work.mkdir(parents=True, exist_ok=True)

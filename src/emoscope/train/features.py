@@ -180,7 +180,6 @@ def fold_platt(fit: RidgeFit, scale: np.ndarray, shift: np.ndarray) -> RidgeFit:
     return RidgeFit(fit.weight * scale[None, :], fit.bias * scale + shift, fit.alphas)
 
 
-
 def file_digest(path: Path) -> str:
     """The first 16 hex digits of a file's SHA-256 (names a graph's feature cache)."""
     digest = hashlib.sha256()

@@ -8,6 +8,13 @@ from transformers import BertModel, BertPreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """The mean of each text's token vectors over its real tokens (as the sentence-transformers
+    encoders were trained): the pooling every fine-tuned and exported encoder here uses."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
 class BertForMeanPooledClassification(BertPreTrainedModel):
     """BERT encoder, mean pooling over tokens (as the sentence-transformers base was trained),
     dropout and a linear head: multi-label (BCE, the default), single-label (cross-entropy) or
@@ -27,9 +34,8 @@ class BertForMeanPooledClassification(BertPreTrainedModel):
         self.post_init()
 
     def pooled(self, input_ids, attention_mask):
-        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return mean_pool(self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
+                         attention_mask)
 
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None,
                 **kwargs):

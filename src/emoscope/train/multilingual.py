@@ -97,6 +97,8 @@ def fine_tune_encoder(bert, tokenizer_path: Path, texts: list[str], targets: np.
     import torch
     from tokenizers import Tokenizer
 
+    from .modeling import mean_pool
+
     digest = hashlib.sha256("\0".join(texts).encode("utf-8", "replace") + targets.tobytes()).hexdigest()[:16]
     key = {"args": args.to_dict(), "recipe": {"recipe": "multilingual", "data": digest}}
     state = Path(checkpoint) / "encoder.pt"
@@ -118,9 +120,7 @@ def fine_tune_encoder(bert, tokenizer_path: Path, texts: list[str], targets: np.
 
     def pooled(_task: int, rows) -> "torch.Tensor":
         input_ids, mask = pad([encoded[i] for i in rows])
-        hidden = bert(input_ids=input_ids, attention_mask=mask).last_hidden_state
-        weights = mask.unsqueeze(-1).to(hidden.dtype)
-        return dropout((hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0))
+        return dropout(mean_pool(bert(input_ids=input_ids, attention_mask=mask).last_hidden_state, mask))
 
     task = TrainingTask("emotions", list(texts), np.maximum(targets, 0).astype(np.float32), "bce",
                         mask=annotated.astype(np.float32))
