@@ -95,3 +95,16 @@ def test_one_template_renders_any_card():
     assert text.startswith("# demo\n\nRegression of 2 targets.\n")
     assert "- Graph: fp32" in text and "replaced" in text and "**r 0.5**" not in text
     assert "- Command: `emoscope train custom`" in text
+
+
+def test_a_model_built_on_another_names_both_commands():
+    from emoscope.train.language_lexical import base_training
+
+    base = ModelCard("base", "classification", training={"command": "emoscope train multilingual --layers 8",
+                                                         "fine_tuning": {"steps": 3}, "seed": 42})
+    training = {"command": "emoscope train multilingual-lexical --base runs/base", **base_training(base)}
+    assert training["base_command"] == "emoscope train multilingual --layers 8"
+    assert training["base_fine_tuning"] == {"steps": 3} and "base_seed" not in training
+    assert base_training(None) == {}
+    text = ModelCard("lexical", "classification", training=training).render()
+    assert "- Base command: `emoscope train multilingual --layers 8`" in text

@@ -119,7 +119,7 @@ def _bullets(record: dict) -> list[str]:
         if value is None or value == "" or value == {}:
             continue
         name = key.replace("_", " ")
-        shown = (f"`{value}`" if key == "command" else
+        shown = (f"`{value}`" if key.endswith("command") else
                  f"`{json.dumps(value)}`" if isinstance(value, (dict, list)) else str(value))
         lines.append(f"- {name[:1].upper() + name[1:]}: {shown}")
     return lines

@@ -185,6 +185,12 @@ def dev_encoder_scores(base_dir: Path, dev: dict, args: LanguageLexicalArguments
     return out
 
 
+def base_training(base_card: Optional[ModelCard]) -> dict:
+    """How the base model was trained, so that the card names every command behind the model."""
+    record = base_card.training if base_card else {}
+    return {f"base_{key}": record[key] for key in ("command", "fine_tuning", "wall_seconds") if key in record}
+
+
 def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: LanguageLexicalArguments, *,
                            cache: Optional[Path] = None, progress: Callable[[str], None] = print,
                            command: Optional[str] = None) -> ModelCard:
@@ -322,7 +328,8 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
                "Size": f"{sum(f.stat().st_size for f in out_dir.rglob('*') if f.is_file()) / 1e6:.1f} MB"},
         data={"datasets": [LICENCE], "source": str(track_a), "train": sum(len(s) for s in train.values()),
               "dev": n_dev, "languages": sorted(train)},
-        training=training_record(args, command, started, encode_seconds=round(encode_seconds, 1)),
+        training=training_record(args, command, started, encode_seconds=round(encode_seconds, 1),
+                                 **base_training(old)),
         sections=[comparison],
         extra={"language_lexical": {"encoder_weights": weights, "train_dev_cv_macro_f1": cv,
                                     "mean_train_dev_cv_macro_f1": mean_cv, "dev_cv_macro_f1": dev_cv,
