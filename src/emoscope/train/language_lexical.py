@@ -139,11 +139,22 @@ def unseen_rows(base_dir: Path, track_a: Path) -> Optional[dict[str, np.ndarray]
     return held_out_rows(read_track_a(track_a, "train"), arguments["seed"], arguments["holdout_fraction"])
 
 
+def model_digest(model_dir: Path) -> str:
+    """A digest of the files a model's encoder scores come from: a cache of them holds for this
+    model only (a cache folder reused with another base model is recomputed, not read)."""
+    digest = hashlib.sha256()
+    for name in ("model.onnx", "config.json", "thresholds.json", "calibration.json"):
+        path = Path(model_dir) / name
+        digest.update(name.encode() + (path.read_bytes() if path.is_file() else b""))
+    return digest.hexdigest()[:16]
+
+
 def sample_features(encoder, train: dict, args: LanguageLexicalArguments, cache: Optional[Path],
-                    progress, allowed: Optional[dict] = None) -> tuple[dict, np.ndarray]:
+                    progress, allowed: Optional[dict] = None, model: str = "") -> tuple[dict, np.ndarray]:
     """Per language, the sampled train rows (``sample_per_language`` at random, ``seed``; only
     among ``allowed[language]`` when given), and the ``layers`` features of those rows (stored as
-    float16; with ``cache``, read from and written to ``cache/train_<language>.npz``)."""
+    float16; with ``cache``, read from and written to ``cache/train_<language>.npz``, for the
+    model whose :func:`model_digest` is ``model`` only)."""
     rows, features = {}, []
     for language, split in train.items():
         pool = np.arange(len(split.texts)) if allowed is None else allowed[language]
@@ -151,13 +162,13 @@ def sample_features(encoder, train: dict, args: LanguageLexicalArguments, cache:
         path = Path(cache) / f"train_{language}.npz" if cache else None
         if path is not None and path.is_file():
             with np.load(path) as stored:
-                if np.array_equal(stored["rows"], rows[language]):
+                if np.array_equal(stored["rows"], rows[language]) and str(stored.get("model", "")) == model:
                     features.append(stored["layers"])
                     continue
         values = layer_features(encoder, [split.texts[i] for i in rows[language]]).astype(np.float16)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(path, rows=rows[language], layers=values)
+            np.savez(path, rows=rows[language], layers=values, model=model)
         features.append(values)
         progress(f"{language}: encoded {len(values)} sampled train texts")
     return rows, np.concatenate(features).astype(np.float64)
@@ -166,10 +177,10 @@ def sample_features(encoder, train: dict, args: LanguageLexicalArguments, cache:
 def dev_encoder_scores(base_dir: Path, dev: dict, args: LanguageLexicalArguments, cache: Optional[Path],
                        progress) -> dict[str, np.ndarray]:
     """Per language, the base model's encoder probabilities of the dev rows (with ``cache``, read
-    from and written to ``cache/dev_<language>.npz``, keyed by the texts)."""
-    model, out = None, {}
+    from and written to ``cache/dev_<language>.npz``, keyed by the texts and the model)."""
+    model, out, digest = None, {}, model_digest(base_dir)
     for language, split in dev.items():
-        key = hashlib.sha256("\0".join(split.texts).encode("utf-8", "replace")).hexdigest()[:16]
+        key = hashlib.sha256("\0".join(split.texts).encode("utf-8", "replace")).hexdigest()[:16] + digest
         path = Path(cache) / f"dev_{language}.npz" if cache else None
         if path is not None and path.is_file():
             with np.load(path) as stored:
@@ -210,7 +221,7 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
     allowed = unseen_rows(base_dir, track_a)
     if allowed is not None:
         progress("the base encoder was fine-tuned: the sample is drawn from the train rows it was not tuned on")
-    sample, features = sample_features(encoder, train, args, cache, progress, allowed)
+    sample, features = sample_features(encoder, train, args, cache, progress, allowed, model_digest(base_dir))
     encode_seconds = time.perf_counter() - t0
     progress(f"features of {len(features)} sampled train texts in {encode_seconds:.0f}s")
     targets = np.concatenate([train[l].targets[sample[l]] for l in train])

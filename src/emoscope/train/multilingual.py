@@ -99,16 +99,18 @@ def fine_tune_encoder(bert, tokenizer_path: Path, texts: list[str], targets: np.
 
     from .modeling import mean_pool
 
+    tuning = FineTuneArguments(epochs=args.fine_tune_epochs, learning_rate=args.fine_tune_learning_rate,
+                               max_length=args.fine_tune_max_length, seed=args.seed, num_threads=args.num_threads)
     digest = hashlib.sha256("\0".join(texts).encode("utf-8", "replace") + targets.tobytes()).hexdigest()[:16]
-    key = {"args": args.to_dict(), "recipe": {"recipe": "multilingual", "data": digest}}
+    # only what the fine-tuning reads: another penalty grid, quantization or calibration set reuses it
+    key = {"args": {**tuning.to_dict(), "layers": args.layers, "vocab_size": args.vocab_size},
+           "recipe": {"recipe": "multilingual", "data": digest}}
     state = Path(checkpoint) / "encoder.pt"
     info = finished_run(checkpoint, key)
     if info is not None and state.is_file():
         progress(f"reusing the finished fine-tuning in {checkpoint}")
         bert.load_state_dict(torch.load(state))
         return info
-    tuning = FineTuneArguments(epochs=args.fine_tune_epochs, learning_rate=args.fine_tune_learning_rate,
-                               max_length=args.fine_tune_max_length, seed=args.seed, num_threads=args.num_threads)
     seed_everything(args.seed)
     if args.num_threads:
         torch.set_num_threads(args.num_threads)
