@@ -181,19 +181,21 @@ def test_the_lexical_recipes_cache_holds_for_its_base_model_only(multilingual, t
 
     from emoscope.data.semeval import read_track_a
     from emoscope.train.arguments import LanguageLexicalArguments
-    from emoscope.train.language_lexical import dev_encoder_scores, model_digest
+    from emoscope.train.language_lexical import dev_encoder_scores, model_cache
     from tests.helpers import DATASETS, needs
 
     track_a = needs(DATASETS / "semeval2025-task11" / "track_a")
     dev = read_track_a(track_a, "dev", ["eng"])
     args, cache, encoded = LanguageLexicalArguments(num_threads=1), tmp_path / "cache", []
-    first = dev_encoder_scores(multilingual.directory, dev, args, cache, encoded.append)
-    again = dev_encoder_scores(multilingual.directory, dev, args, cache, encoded.append)
+    shipped = model_cache(cache, multilingual.directory)
+    first = dev_encoder_scores(multilingual.directory, dev, args, shipped, encoded.append)
+    again = dev_encoder_scores(multilingual.directory, dev, args, model_cache(cache, multilingual.directory),
+                               encoded.append)
     assert len(encoded) == 1 and np.array_equal(first["eng"], again["eng"])  # read from the cache
     other = tmp_path / "other"
     shutil.copytree(multilingual.directory, other)
     thresholds = json.loads((other / "thresholds.json").read_text())
     (other / "thresholds.json").write_text(json.dumps({k: 0.9 for k in thresholds}))
-    assert model_digest(other) != model_digest(multilingual.directory)
-    dev_encoder_scores(other, dev, args, cache, encoded.append)
+    assert model_cache(cache, other) != shipped and model_cache(None, other) is None
+    dev_encoder_scores(other, dev, args, model_cache(cache, other), encoded.append)
     assert len(encoded) == 2  # another base model: computed again, not read

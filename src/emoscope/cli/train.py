@@ -253,7 +253,7 @@ def train_multilingual_lexical_command(
     base: str = typer.Option("semeval-multilingual-e5", help="The multilingual model whose encoder is kept (a shipped name or a folder)."),
     sample_per_language: int = typer.Option(default_of(LanguageLexicalArguments, "sample_per_language"), help="Train rows per language encoded to choose each language's encoder weight and thresholds."),
     max_features: int = typer.Option(default_of(LanguageLexicalArguments, "max_features"), help="Terms kept per language (keeps the model under 30 MB)."),
-    cache: Optional[Path] = typer.Option(None, help="Folder for the sampled rows' encoder features (computed once)."),
+    cache: Optional[Path] = typer.Option(None, help="Folder for the sampled rows' and dev's encoder features (computed once per base model, in a subfolder named by its files' digest)."),
     choose_on: str = typer.Option(default_of(LanguageLexicalArguments, "choose_on"), help="Rows each language's encoder weight and thresholds are chosen on: 'train+dev' (the train sample and the dev split) or 'train' (the sample alone)."),
     threads: Optional[int] = ThreadsOption,
     seed: int = SeedOption,

@@ -48,7 +48,7 @@ from ..text.encoder import OnnxTextEncoder, sigmoid
 from ..text.model import EmotionModel
 from .arguments import LanguageLexicalArguments
 from .builder import training_record
-from .features import fit_platt_per_label, layer_features
+from .features import file_digest, fit_platt_per_label, layer_features
 from .multilingual import held_out_rows
 from ..evaluate.tfidf import fit_word_char_head
 
@@ -136,25 +136,27 @@ def unseen_rows(base_dir: Path, track_a: Path) -> Optional[dict[str, np.ndarray]
     if card is None or not card.training.get("fine_tuning"):
         return None
     arguments = card.training["arguments"]
+    # the held-out draw runs over every language's rows, so the whole split is read even when the
+    # recipe is limited to some languages
     return held_out_rows(read_track_a(track_a, "train"), arguments["seed"], arguments["holdout_fraction"])
 
 
-def model_digest(model_dir: Path) -> str:
-    """A digest of the files a model's encoder scores come from: a cache of them holds for this
-    model only (a cache folder reused with another base model is recomputed, not read)."""
-    digest = hashlib.sha256()
-    for name in ("model.onnx", "config.json", "thresholds.json", "calibration.json"):
-        path = Path(model_dir) / name
-        digest.update(name.encode() + (path.read_bytes() if path.is_file() else b""))
-    return digest.hexdigest()[:16]
+def model_cache(cache: Optional[Path], model_dir: Path) -> Optional[Path]:
+    """``cache``'s folder for this base model, named by the digests of the files its encoder scores
+    come from (as the teacher's and the accurate tier's feature caches are named by their graph's):
+    a cache folder reused with another base model is computed again, not read."""
+    if cache is None:
+        return None
+    files = [Path(model_dir) / name for name in ("model.onnx", "config.json", "thresholds.json", "calibration.json")]
+    digests = "".join(f"{path.name}:{file_digest(path)}" for path in files if path.is_file())
+    return Path(cache) / hashlib.sha256(digests.encode()).hexdigest()[:16]
 
 
 def sample_features(encoder, train: dict, args: LanguageLexicalArguments, cache: Optional[Path],
-                    progress, allowed: Optional[dict] = None, model: str = "") -> tuple[dict, np.ndarray]:
+                    progress, allowed: Optional[dict] = None) -> tuple[dict, np.ndarray]:
     """Per language, the sampled train rows (``sample_per_language`` at random, ``seed``; only
     among ``allowed[language]`` when given), and the ``layers`` features of those rows (stored as
-    float16; with ``cache``, read from and written to ``cache/train_<language>.npz``, for the
-    model whose :func:`model_digest` is ``model`` only)."""
+    float16; with ``cache``, read from and written to ``cache/train_<language>.npz``)."""
     rows, features = {}, []
     for language, split in train.items():
         pool = np.arange(len(split.texts)) if allowed is None else allowed[language]
@@ -162,13 +164,13 @@ def sample_features(encoder, train: dict, args: LanguageLexicalArguments, cache:
         path = Path(cache) / f"train_{language}.npz" if cache else None
         if path is not None and path.is_file():
             with np.load(path) as stored:
-                if np.array_equal(stored["rows"], rows[language]) and str(stored.get("model", "")) == model:
+                if np.array_equal(stored["rows"], rows[language]):
                     features.append(stored["layers"])
                     continue
         values = layer_features(encoder, [split.texts[i] for i in rows[language]]).astype(np.float16)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(path, rows=rows[language], layers=values, model=model)
+            np.savez(path, rows=rows[language], layers=values)
         features.append(values)
         progress(f"{language}: encoded {len(values)} sampled train texts")
     return rows, np.concatenate(features).astype(np.float64)
@@ -177,10 +179,10 @@ def sample_features(encoder, train: dict, args: LanguageLexicalArguments, cache:
 def dev_encoder_scores(base_dir: Path, dev: dict, args: LanguageLexicalArguments, cache: Optional[Path],
                        progress) -> dict[str, np.ndarray]:
     """Per language, the base model's encoder probabilities of the dev rows (with ``cache``, read
-    from and written to ``cache/dev_<language>.npz``, keyed by the texts and the model)."""
-    model, out, digest = None, {}, model_digest(base_dir)
+    from and written to ``cache/dev_<language>.npz``, keyed by the texts)."""
+    model, out = None, {}
     for language, split in dev.items():
-        key = hashlib.sha256("\0".join(split.texts).encode("utf-8", "replace")).hexdigest()[:16] + digest
+        key = hashlib.sha256("\0".join(split.texts).encode("utf-8", "replace")).hexdigest()[:16]
         path = Path(cache) / f"dev_{language}.npz" if cache else None
         if path is not None and path.is_file():
             with np.load(path) as stored:
@@ -221,7 +223,8 @@ def train_language_lexical(track_a: Path, base: str, out_dir: Path, args: Langua
     allowed = unseen_rows(base_dir, track_a)
     if allowed is not None:
         progress("the base encoder was fine-tuned: the sample is drawn from the train rows it was not tuned on")
-    sample, features = sample_features(encoder, train, args, cache, progress, allowed, model_digest(base_dir))
+    cache = model_cache(cache, base_dir)
+    sample, features = sample_features(encoder, train, args, cache, progress, allowed)
     encode_seconds = time.perf_counter() - t0
     progress(f"features of {len(features)} sampled train texts in {encode_seconds:.0f}s")
     targets = np.concatenate([train[l].targets[sample[l]] for l in train])
