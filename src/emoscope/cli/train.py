@@ -231,7 +231,7 @@ def train_multilingual_command(
     threads: Optional[int] = ThreadsOption,
     seed: int = SeedOption,
 ) -> None:
-    """Multilingual emotions (28 languages): frozen multilingual-e5-small encoder + ridge heads (Platt-calibrated)."""
+    """Multilingual emotions (28 languages): multilingual-e5-small (its first 8 layers fine-tuned) + ridge heads (Platt-calibrated)."""
     multilingual = recipe("multilingual")
     if not 1 <= layers <= 12:
         raise UsageError(f"--layers {layers}: expected 1 to 12")

