@@ -48,9 +48,15 @@ def test_evaluate_reproduces_every_number_of_every_shipped_card(name, key):
         rows = quoted["languages"]
         means = [(m, c) for m, c in (("mean_macro_f1", "macro_f1"),
                                       ("mean_macro_f1_shared_thresholds", "macro_f1_shared_thresholds"),
+                                      ("mean_macro_f1_detected_language", "macro_f1_detected_language"),
                                       ("mean_tfidf_baseline_macro_f1", "tfidf_baseline_macro_f1")) if m in quoted]
         for mean, column in means:
             assert quoted[mean] == pytest.approx(sum(r[column] for r in rows.values()) / len(rows), abs=1e-12)
+        if "language_detected" in quoted:  # the share of all texts, each language weighted by its texts
+            assert quoted["language_detected"] == pytest.approx(
+                sum(r["language_detected"] * r["n_texts"] for r in rows.values())
+                / sum(r["n_texts"] for r in rows.values()), abs=1e-12)
+            means.append(("language_detected", None))
         quoted = {**quoted, "languages": {k: rows[k] for k in languages}}
         printed = {**printed, **{m: quoted[m] for m, _ in means}}
     int8 = json.loads((model_dir(name) / "config.json").read_text()).get("quantized", False)

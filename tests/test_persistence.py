@@ -42,6 +42,21 @@ def test_a_model_written_by_save_pretrained_reads_back_whole(model, tmp_path):
     assert (saved / "README.md").read_text() == (model.directory / "README.md").read_text()
 
 
+def test_a_multilingual_model_saves_with_its_language_heads(tmp_path):
+    """``save_pretrained`` of a model with per-language TF-IDF heads (and a language identifier)
+    writes them back as read: the same scores in every language (it raised AttributeError before:
+    a head read back lacked the document count its compact form stores)."""
+    multilingual = EmotionModel.load("semeval-multilingual-e5")
+    again = EmotionModel.load(multilingual.save_pretrained(tmp_path / "copy"))
+    original, copy = read_model(multilingual.directory), read_model(again.directory)
+    assert sorted(copy.language_lexical) == sorted(original.language_lexical)
+    assert (copy.language_id is None) == (original.language_id is None)
+    texts = ["Ich bin so wütend auf dich!", "Я так счастлив сегодня.", ""]
+    for language in ("deu", "rus", "vmw"):
+        np.testing.assert_array_equal(again.for_language(language).predict_proba(texts),
+                                      multilingual.for_language(language).predict_proba(texts))
+
+
 def test_thresholds_set_in_python_are_saved(model, tmp_path):
     changed = EmotionModel.load()
     changed.thresholds = np.full(len(changed.labels), 0.33, dtype=np.float32)

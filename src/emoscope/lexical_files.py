@@ -14,6 +14,7 @@ from .errors import ModelLoadError
 
 LEXICAL_VOCAB_FILE = "lexical_vocab.txt"
 LEXICAL_WEIGHTS_FILE = "lexical.npz"
+LANGUAGE_ID_FILE = "language_id.npz"  # a multilingual model's language identifier
 
 
 @dataclass
@@ -27,6 +28,7 @@ class LexicalWeights:
     n_word: Optional[int] = None  # the first n_word terms are word n-grams (None: all of them)
     char_ngrams: Optional[tuple[int, int]] = None  # the rest: character n-grams of these lengths
     annotated: Optional[np.ndarray] = None  # (n_labels,) False: a label the head was not fitted for
+    n_documents: Optional[int] = None  # texts the idf was counted on (compact heads store it)
 
 
 
@@ -93,4 +95,30 @@ def _read_compact_lexical(data) -> LexicalWeights:
     idf = np.log((1 + n) / (1 + data["df"].astype(np.float64))) + 1
     coef = data["coef"].astype(np.float32) * data["coef_scale"][None, :]
     return LexicalWeights(terms, idf, coef, data["intercept"], int(data["n_word"]),
-                          tuple(int(x) for x in data["char_ngrams"]), data["annotated"].astype(bool))
+                          tuple(int(x) for x in data["char_ngrams"]), data["annotated"].astype(bool), n)
+
+
+def write_language_id(directory: Path, languages: list[str], head) -> None:
+    """Store a language identifier: a TF-IDF head (as :func:`write_lexical` stores one language's,
+    compact) with one column per language of ``languages``, whose names are stored beside it."""
+    arrays = _compact_lexical(head)
+    arrays["languages"] = np.frombuffer("\n".join(languages).encode("utf-8"), dtype=np.uint8)
+    if arrays["coef"].shape[1] != len(languages):
+        raise ValueError(f"a language identifier with {arrays['coef'].shape[1]} columns for {len(languages)} languages")
+    np.savez_compressed(Path(directory) / LANGUAGE_ID_FILE, **arrays)
+
+
+def read_language_id(directory: Path) -> Optional[tuple[list[str], LexicalWeights]]:
+    """The languages and the TF-IDF head of ``language_id.npz``; ``None`` when the model has none."""
+    path = Path(directory) / LANGUAGE_ID_FILE
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as data:
+            languages, weights = data["languages"].tobytes().decode("utf-8").split("\n"), _read_compact_lexical(data)
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelLoadError(f"{directory}: cannot read the language identifier ({exc})") from None
+    if weights.coef.shape != (len(weights.terms), len(languages)):
+        raise ModelLoadError(f"{directory}: the language identifier has weights of shape {weights.coef.shape} for "
+                             f"{len(weights.terms)} terms and {len(languages)} languages")
+    return languages, weights

@@ -39,8 +39,8 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from .errors import ModelLoadError
-from .lexical_files import (LEXICAL_VOCAB_FILE, LEXICAL_WEIGHTS_FILE, LexicalWeights,  # noqa: F401 (re-exported)
-                            read_lexical, write_lexical)
+from .lexical_files import (LANGUAGE_ID_FILE, LEXICAL_VOCAB_FILE, LEXICAL_WEIGHTS_FILE,  # noqa: F401 (re-exported)
+                            LexicalWeights, read_language_id, read_lexical, write_language_id, write_lexical)
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -207,6 +207,7 @@ class ModelFiles:
     lexical: Optional[LexicalWeights] = None
     emoji_weights: Optional[np.ndarray] = None  # (n_labels,) logit offsets, emoscope.train.emoji
     language_lexical: dict[str, LexicalWeights] = field(default_factory=dict)
+    language_id: Optional[tuple[list[str], LexicalWeights]] = None  # (languages, TF-IDF head): language_id.npz
 
     @property
     def graph(self) -> Path:
@@ -336,6 +337,7 @@ def read_model(directory: Union[str, Path]) -> ModelFiles:
                              f"its {CONFIG_FILE} names)")
     for language in config.language_encoder_weights:
         files.language_lexical[language] = read_lexical(directory / LANGUAGE_LEXICAL_DIR, language)
+    files.language_id = read_language_id(directory)
     return files
 
 
@@ -399,12 +401,13 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
                 graph=None, tokenizer: Optional[Path] = None, thresholds=None, lexical=None,
                 calibration: Optional[tuple] = None, language_thresholds: Optional[dict] = None,
                 language_lexical: Optional[dict] = None, emoji_weights: Optional[np.ndarray] = None,
-                context_graph=None, card=None) -> Path:
+                context_graph=None, language_id: Optional[tuple] = None, card=None) -> Path:
     """Write a model directory.  ``graph`` is an ONNX file to copy or an ``onnx.ModelProto`` to
     save; ``tokenizer`` a ``tokenizer.json`` to copy; ``card`` a :class:`~emoscope.card.ModelCard`;
     ``labels`` ``None`` for a model without labels (a sentence encoder); ``language_lexical``
     ``{language: head}`` with ``config.language_encoder_weights`` naming the same languages;
-    ``context_graph`` an ONNX file to copy as ``config.context_file``.  Files a previous model
+    ``context_graph`` an ONNX file to copy as ``config.context_file``; ``language_id``
+    ``(languages, TF-IDF head)`` of a language identifier.  Files a previous model
     left there that this one does not have are removed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -433,7 +436,7 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
         write_thresholds(directory, labels, thresholds)
     for present, name in ((lexical, LEXICAL_VOCAB_FILE), (lexical, LEXICAL_WEIGHTS_FILE),
                           (calibration, CALIBRATION_FILE), (language_thresholds, LANGUAGE_THRESHOLDS_FILE),
-                          (emoji_weights, EMOJI_WEIGHTS_FILE)):
+                          (emoji_weights, EMOJI_WEIGHTS_FILE), (language_id, LANGUAGE_ID_FILE)):
         if present is None:
             (directory / name).unlink(missing_ok=True)
     if lexical is not None:
@@ -444,6 +447,8 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
         _write_json(directory / LANGUAGE_THRESHOLDS_FILE, language_thresholds)
     if emoji_weights is not None:
         write_emoji_weights(directory, labels, emoji_weights)
+    if language_id is not None:
+        write_language_id(directory, *language_id)
     if sorted(language_lexical or {}) != sorted(config.language_encoder_weights):
         raise ValueError("language_lexical and config.language_encoder_weights must name the same languages")
     shutil.rmtree(directory / LANGUAGE_LEXICAL_DIR, ignore_errors=True)
@@ -482,4 +487,5 @@ def copy_model(files: ModelFiles, target: Union[str, Path], *, thresholds=None) 
                        lexical=files.lexical, calibration=files.calibration,
                        language_thresholds=files.language_thresholds or None,
                        language_lexical=files.language_lexical or None, emoji_weights=files.emoji_weights,
-                       context_graph=files.context_graph, card=ModelCard.load(files.directory))
+                       context_graph=files.context_graph, language_id=files.language_id,
+                       card=ModelCard.load(files.directory))

@@ -92,6 +92,46 @@ def test_each_language_decides_with_its_own_thresholds_and_tfidf_head(multilingu
     assert "anger" in json.loads(fallback.stdout)[0]["labels"]
 
 
+def test_auto_reads_each_text_as_the_language_it_is_detected_in(multilingual, tmp_path):
+    """``for_language("auto")`` (``--language auto``): the model's language identifier picks each
+    text's language, and the text is scored and decided as ``for_language`` of that language."""
+    from emoscope.data.semeval import read_track_a
+    from emoscope.errors import ModelLoadError
+    from tests.helpers import DATASETS, needs
+
+    dev = read_track_a(needs(DATASETS / "semeval2025-task11" / "track_a"), "dev")
+    texts, gold = [], []
+    for language, split in dev.items():  # the first 10 dev texts of every language
+        texts += split.texts[:10]
+        gold += [language] * 10
+    detected = multilingual.detect_language(texts)
+    assert np.mean([d == g for d, g in zip(detected, gold)]) >= 0.95  # measured 0.993 on all dev texts
+    auto = multilingual.for_language("auto")
+    assert auto.language == "auto" and multilingual.language is None
+    mixed = [texts[i] for i in (0, 150, 11, 271, 42, 12)]  # languages interleaved
+    languages = multilingual.detect_language(mixed)
+    assert len(set(languages)) >= 4
+    one_by_one = np.concatenate([multilingual.for_language(l).predict_proba([t]) for t, l in zip(mixed, languages)])
+    np.testing.assert_allclose(auto.predict_proba(mixed), one_by_one, atol=1e-6)
+    decided = np.concatenate([multilingual.for_language(l).predict_labels([t]) for t, l in zip(mixed, languages)])
+    np.testing.assert_array_equal(auto.predict_labels(mixed), decided)
+    assert [set(r.labels) for r in auto.predict(mixed)] == [
+        {label for label, on in zip(multilingual.labels, row) if on} for row in decided]
+    text = "Ich hasse dich! Du hast alles ruiniert, ich bin so wütend!"
+    assert multilingual.detect_language([text]) == ["deu"]
+    assert auto.explain(text).scores == multilingual.for_language("deu").explain(text).scores
+    shown = run_cli("analyze", "--model", NAME, "--language", "auto", "--json", text)
+    assert shown.returncode == 0, shown.stderr
+    assert "anger" in json.loads(shown.stdout)[0]["labels"]
+    # a multilingual model without a language identifier says so, and which languages it knows
+    copy = multilingual.save_pretrained(tmp_path / "copy")
+    (copy / "language_id.npz").unlink()
+    from emoscope import EmotionModel
+
+    with pytest.raises(ModelLoadError, match="cannot detect languages.*afr, amh"):
+        EmotionModel.load(copy).for_language("auto")
+
+
 def test_languages_without_disgust_or_surprise_keep_the_encoder_score_there(multilingual):
     """English has no disgust and Afrikaans no surprise in track A: their TF-IDF heads were not
     fitted for it, so the model keeps the encoder's score for that emotion."""

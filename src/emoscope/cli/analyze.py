@@ -134,7 +134,7 @@ def analyze(
     explain: bool = typer.Option(False, "--explain", help="Show the words that carry each predicted emotion (signed weights; --json adds character offsets)."),
     labels: Optional[str] = typer.Option(None, "--labels", help="Zero-shot: score these comma-separated labels instead of the model's (e.g. \"nostalgia,awe,boredom\")."),
     label_descriptions: Optional[Path] = typer.Option(None, help="Zero-shot labels with one-line descriptions: JSON {label: description} or 'label: description' lines."),
-    language: Optional[str] = typer.Option(None, "--language", help="Read the texts as this language: its thresholds and its TF-IDF head (models trained on several languages, e.g. deu for semeval-multilingual-e5); an unknown language falls back to the shared thresholds with a warning."),
+    language: Optional[str] = typer.Option(None, "--language", help="Read the texts as this language: its thresholds and its TF-IDF head (models trained on several languages, e.g. deu for semeval-multilingual-e5); 'auto': each text as the language the model detects; an unknown language falls back to the shared thresholds with a warning."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of --input (a UTF-8 byte-order mark is dropped; Excel's CSV in western locales: cp1252)."),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, "--max-chars", min=0, help="Cut longer texts to their first N characters, with a warning (0: no limit)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Analyse only the first N rows of --input (reading stops there)."),

@@ -44,13 +44,21 @@ def evaluate_track_a(model, splits: dict[str, LabelledTexts], baseline: Optional
     track A's) is decided by its Ekman rollup (:func:`evaluate_track_a_by_rollup`)."""
     if not has_track_a_labels(model):
         return evaluate_track_a_by_rollup(model, splits)
+    from ..text.model import AUTO_LANGUAGE
+
     columns = [model.labels.index(l) for l in TRACK_A_LABELS]
+    # a model with a language identifier: also each text read as the language it is detected in
+    detecting = model.for_language(AUTO_LANGUAGE) if model.files.language_id is not None else None
     per = {}
     for language, split in splits.items():
         parts = model.component_scores(split.texts)
         shared = language_macro_f1(split.targets, model.decide(model.blend(parts))[:, columns])
         row = {"n_texts": shared["n_texts"], "macro_f1_shared_thresholds": shared["macro_f1"],
                "per_label_f1_shared_thresholds": shared["per_label_f1"]}
+        if detecting is not None:
+            detected = detecting.scores_and_decisions(list(split.texts), parts)[1]
+            row["macro_f1_detected_language"] = language_macro_f1(split.targets, detected[:, columns])["macro_f1"]
+            row["language_detected"] = float(np.mean([d == language for d in detecting.detect_language(split.texts)]))
         if language in model.language_thresholds:
             own_model = model.for_language(language)
             own_parts = replace(parts, lexical=own_model.lexical_scores(split.texts, parts.empty))
@@ -65,6 +73,10 @@ def evaluate_track_a(model, splits: dict[str, LabelledTexts], baseline: Optional
            "mean_macro_f1_shared_thresholds": float(np.mean([p["macro_f1_shared_thresholds"]
                                                              for p in per.values()])),
            "languages": per}
+    if detecting is not None:
+        out["mean_macro_f1_detected_language"] = float(np.mean([p["macro_f1_detected_language"] for p in per.values()]))
+        out["language_detected"] = float(np.average([p["language_detected"] for p in per.values()],
+                                                    weights=[p["n_texts"] for p in per.values()]))
     if baseline is not None:
         out["tfidf_baseline"] = BASELINE
         out["mean_tfidf_baseline_macro_f1"] = float(np.mean([baseline[l] for l in per if l in baseline]))
@@ -118,6 +130,9 @@ def describe_track_a(payload: dict) -> list[CardSection]:
              f"the language's own thresholds. **Mean over {len(languages)} languages: "
              f"{payload['mean_macro_f1']:.4f}**; with the shared thresholds (language not given) "
              f"{payload['mean_macro_f1_shared_thresholds']:.4f}."]
+    if "mean_macro_f1_detected_language" in payload:
+        lines[0] += (f" Language detected by the model (`--language auto`): {payload['mean_macro_f1_detected_language']:.4f}"
+                     f" ({payload['language_detected']:.2%} of the texts' languages identified).")
     if "n_texts" in payload:
         lines[0] += f" {payload['n_texts']} texts."
     baseline = "mean_tfidf_baseline_macro_f1" in payload

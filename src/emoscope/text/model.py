@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union, overload
 
@@ -21,6 +21,7 @@ from .normalize import emoji_labels, normalizer
 from .results import NEUTRAL, VAD, EmotionResult, RollupResult, RollupSpec  # noqa: F401 (re-exported)
 
 DEFAULT_MODEL = "multidomain-minilm"
+AUTO_LANGUAGE = "auto"  # for_language(AUTO_LANGUAGE): each text read as the language it is detected in
 LABEL_TASKS = (Task.MULTI_LABEL, Task.SINGLE_LABEL, Task.REGRESSION, Task.DIALOGUE_TURN)
 
 
@@ -36,6 +37,12 @@ class ComponentScores:
     # (n_texts, n_labels) 1 where an emoji or emoticon beside the text's words means the label
     # (a model with emoji weights; a text the normaliser rewrote has none: it is read as words)
     emoji: Optional[np.ndarray] = None
+
+    def take(self, rows: np.ndarray) -> "ComponentScores":
+        """These scores for the texts ``rows`` only."""
+        pick = (lambda a: None if a is None else a[rows])
+        return ComponentScores(self.encoder[rows], pick(self.lexical), self.empty[rows], self.windows[rows],
+                               {name: values[rows] for name, values in self.heads.items()}, pick(self.emoji))
 
 
 def mean_over_windows(values: np.ndarray, owners: np.ndarray, n_texts: int) -> np.ndarray:
@@ -113,6 +120,7 @@ class EmotionModel:
         self.language_encoder_weights: dict = dict(self.config.language_encoder_weights)
         self._language_lexical: dict = {}
         self.language: Optional[str] = None
+        self._language_id: Optional[tuple[list[str], LexicalHead]] = None  # built on first use
         # what every text goes through before the encoder and the lexical head (config
         # ``normalize_emoji``: emoji and emoticons as words, emoscope.text.normalize.normalizer);
         # results keep the text as given
@@ -152,6 +160,11 @@ class EmotionModel:
         one's encoder."""
         if not self.language_thresholds:
             raise ModelLoadError(f"model {self.name!r} has no per-language thresholds (language {language!r})")
+        if language == AUTO_LANGUAGE:
+            self._language_identifier()  # raises for a model that cannot detect languages
+            model = copy.copy(self)
+            model.language = AUTO_LANGUAGE
+            return model
         if language not in self.language_thresholds:
             known = ", ".join(sorted(self.language_thresholds))
             warnings.warn(f"model {self.name!r} has no thresholds for language {language!r}: deciding with "
@@ -170,6 +183,40 @@ class EmotionModel:
             model.encoder_weight = np.where(model.lexical.annotated, float(self.language_encoder_weights[language]),
                                             1.0).astype(np.float32)
         return model
+
+    def _language_identifier(self) -> tuple[list[str], LexicalHead]:
+        if self.files.language_id is None:
+            raise ModelLoadError(f"model {self.name!r} cannot detect languages (no language identifier): give the "
+                                 f"language, one of {', '.join(sorted(self.language_thresholds)) or '(none)'}")
+        if self._language_id is None:
+            languages, weights = self.files.language_id
+            self._language_id = (languages, LexicalHead.from_weights(weights))
+        return self._language_id
+
+    def detect_language(self, texts: Sequence[str]) -> list[str]:
+        """The language of each text, as the model's language identifier reads it (a TF-IDF
+        classifier over its languages, ``language_id.npz``); ``for_language("auto")`` reads each
+        text as its language.  :class:`~emoscope.errors.ModelLoadError` for a model without one."""
+        languages, head = self._language_identifier()
+        batch = as_text_list(texts)
+        return [languages[i] for i in head.decision_function(batch).argmax(axis=1)] if batch else []
+
+    def scores_and_decisions(self, batch: list[str], parts: ComponentScores) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """Final scores and label decisions of ``batch`` from its :meth:`component_scores` (``None``
+        for a regression model; evaluation computes the parts once for several readings); with the
+        language ``auto``, each text's by the model of the language it is detected in."""
+        if self.language != AUTO_LANGUAGE:
+            scores = self.blend(parts)
+            return scores, None if self.task == Task.REGRESSION else self.decide(scores)
+        scores, decided = np.zeros(parts.encoder.shape, np.float32), np.zeros(parts.encoder.shape, bool)
+        detected = np.array(self.detect_language(batch))
+        for language in dict.fromkeys(detected):
+            rows = np.flatnonzero(detected == language)
+            reader = self.for_language(language)
+            own = replace(parts.take(rows), lexical=reader.lexical_scores([batch[i] for i in rows], parts.empty[rows]))
+            scores[rows] = reader.blend(own)
+            decided[rows] = reader.decide(scores[rows])
+        return scores, decided
 
     @property
     def name(self) -> str:
@@ -259,7 +306,8 @@ class EmotionModel:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(n_texts, n_labels) probabilities, columns in :attr:`labels` order (for a regression
         model: the predicted values, one column per target)."""
-        return self.blend(self.component_scores(as_text_list(texts)))
+        batch = as_text_list(texts)
+        return self.scores_and_decisions(batch, self.component_scores(batch))[0]
 
     def predict_heads(self, texts: Sequence[str]) -> dict:
         """The heads' outputs: ``{"vad": (n, 3) on 1-5, "intensity": (n, 5) on 0-3}`` (empty for
@@ -300,7 +348,10 @@ class EmotionModel:
 
     def predict_labels(self, texts: Sequence[str]) -> np.ndarray:
         """(n_texts, n_labels) booleans: the label decisions of :meth:`predict`."""
-        return self.decide(self.predict_proba(texts))
+        if self.task == Task.REGRESSION:
+            return self.decide(self.predict_proba(texts))  # raises: a regression model has no labels
+        batch = as_text_list(texts)
+        return self.scores_and_decisions(batch, self.component_scores(batch))[1]
 
     @overload
     def predict(self, texts: str) -> EmotionResult: ...
@@ -312,14 +363,13 @@ class EmotionModel:
         single = isinstance(texts, str)
         batch = as_text_list(texts)
         parts = self.component_scores(batch)
-        scores = self.blend(parts)
+        scores, decided = self.scores_and_decisions(batch, parts)
         if self.task == Task.REGRESSION:
             results = [EmotionResult(text=text, labels=(), scores={}, empty=bool(is_empty),
                                      windows=int(n_windows),
                                      values={t: float(v) for t, v in zip(self.labels, row)})
                        for text, row, is_empty, n_windows in zip(batch, scores, parts.empty, parts.windows)]
             return results[0] if single else results
-        decided = self.decide(scores)
         vad = parts.heads.get("vad")
         intensity = parts.heads.get("intensity")
         emotions = self.heads["intensity"].targets if "intensity" in self.heads else ()
@@ -371,7 +421,9 @@ class EmotionModel:
 
         if self.task == Task.REGRESSION:
             raise TypeError(f"model {self.name!r} predicts values; explain covers label models")
-        return explain(self, text, labels, max_words, stop=stop, chunk_runs=chunk_runs)
+        # the text's language is detected once: a text with words left out is read as the same language
+        reader = self.for_language(self.detect_language([text])[0]) if self.language == AUTO_LANGUAGE else self
+        return explain(reader, text, labels, max_words, stop=stop, chunk_runs=chunk_runs)
 
     def __repr__(self) -> str:
         return f"EmotionModel(name={self.name!r}, labels={len(self.labels)}, directory='{self.directory}')"

@@ -249,6 +249,9 @@ class LanguageLexicalArguments(TrainingArguments):
     lexical_c: float = 4.0
     encoder_weights: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     languages: Sequence[str] = ()  # only these languages (default: every language of the train split)
+    # terms of the language identifier (word 1-2-grams, character 1-3-grams; on a held-out tenth of
+    # train, 2026-12-02: 0.9931 of the languages right with 3,000 terms, 0.9905 with 1,500)
+    language_id_features: int = 3000
     # where each language's encoder weight and thresholds are chosen: "train+dev" (the train sample
     # and the dev rows together: dev CV 0.5413 against 0.5304 for "train", the sample alone)
     choose_on: str = "train+dev"
