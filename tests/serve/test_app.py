@@ -357,3 +357,26 @@ def test_bar_labels_keep_clear_of_their_bars(server, tmp_path):
         assert errors == [], errors
     finally:
         driver.quit()
+
+
+def test_a_multilingual_model_served_reads_each_texts_language():
+    """``serve --model semeval-multilingual-e5 --language auto``: each text is read as the language
+    the model detects (``for_language("auto")``); a model that cannot read languages stops the
+    command before the server starts."""
+    server = Server("--model", "semeval-multilingual-e5", "--language", "auto")
+    try:
+        texts = ["Ich hasse dich! Du hast alles ruiniert, ich bin so wütend!", "I am so happy today, we won!"]
+        response = post(server, {"texts": texts})
+        assert response.status_code == 200, response.text
+        german, english = response.json()["results"]
+        assert "anger" in german["labels"] and "joy" in english["labels"]
+    finally:
+        server.stop()
+    from emoscope.text.model import EmotionModel
+    from tests.helpers import run_cli
+
+    expected = EmotionModel.load("semeval-multilingual-e5").for_language("deu").predict(texts[0]).labels
+    assert tuple(german["labels"]) == expected
+    refused = run_cli("serve", "--language", "auto", "--port", str(free_port()))
+    assert refused.returncode == 7 and "no per-language thresholds" in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1

@@ -15,6 +15,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     model: Optional[str] = ModelOption,
+    language: Optional[str] = typer.Option(None, "--language", help="Read every text as this language (a model trained on several languages, e.g. deu for semeval-multilingual-e5), or 'auto': each text as the language the model detects."),
     workers: int = typer.Option(1, min=1, help="Server processes (each loads the model)."),
     threads: Optional[int] = ThreadsOption,
     max_texts: int = typer.Option(64, help="Most texts in one request (413 beyond)."),
@@ -44,7 +45,7 @@ def serve(
     from ..serve.app import SETTINGS_ENV, ServeSettings, create_app
     from ..text.model import DEFAULT_MODEL
 
-    settings = ServeSettings(model=model, num_threads=threads, max_texts=max_texts, max_chars=max_chars,
+    settings = ServeSettings(model=model, language=language, num_threads=threads, max_texts=max_texts, max_chars=max_chars,
                              max_body_bytes=max_body_bytes, max_explain_words=max_explain_words,
                              max_explain_runs=max_explain_runs, batching=batching, max_batch=max_batch,
                              max_wait_ms=max_wait_ms, model_batch_size=batch_size, speech_model=speech_model,
@@ -52,6 +53,10 @@ def serve(
                              face_model=face_model, max_image_bytes=max_image_bytes,
                              max_image_pixels=max_image_pixels)
     read_labels(resolve_model_dir(model, DEFAULT_MODEL))  # fail fast, before the server starts, on a bad --model
+    if language:  # and on a language the model cannot read (an unknown code only warns, as in analyze)
+        from ..text.model import EmotionModel
+
+        EmotionModel.load(model, num_threads=1).for_language(language)
     if speech_model is not None:  # the default speech model is only looked for on the first speech request
         from ..errors import ModelLoadError
         from ..persistence import Task, read_config

@@ -45,6 +45,9 @@ SETTINGS_ENV = "EMOSCOPE_SERVE_SETTINGS"
 @dataclass
 class ServeSettings:
     model: Optional[str] = None
+    # the language the texts are read as (a model trained on several languages): a code, or
+    # "auto" (each text as the language the model detects); None: the model's shared thresholds
+    language: Optional[str] = None
     num_threads: Optional[int] = None
     # Texts per model run inside a micro-batch; None: the model's own (config.json ``batch_size``),
     # which keeps a client's result independent of other clients' texts (see text/encoder.py).
@@ -141,6 +144,7 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         model = EmotionModel.load(settings.model, num_threads=settings.num_threads,
                                   batch_size=settings.model_batch_size)
+        model = model.for_language(settings.language) if settings.language else model
         batcher = MicroBatcher(model.predict, max_batch=settings.max_batch,
                                max_wait_ms=settings.max_wait_ms, enabled=settings.batching)
         await batcher.start()
