@@ -3,8 +3,9 @@ language's TF-IDF head, and whether a text's scores depend on the texts batched 
 
 For each run the same texts (``--per-language`` dev texts of each language, 28 languages) are
 labelled language by language: once as ``for_language(language)`` reads them (encoder + the
-language's TF-IDF head) and once without a language (the encoder alone); runs alternate, median
-of ``--runs``.  Then each language's first 50 texts are scored one at a time and compared with the
+language's TF-IDF head) and once without a language (the encoder alone), and, for a model with a
+language identifier, all together as ``for_language("auto")`` reads them (each text's language
+detected, then its head); runs alternate, median of ``--runs``.  Then each language's first 50 texts are scored one at a time and compared with the
 scores they got in one call.
 
     python benchmarks/languages.py --data ../shared/datasets/semeval2025-task11/track_a --threads 2
@@ -43,6 +44,9 @@ def main() -> None:
     model.predict(texts["eng"][:16]), own["eng"].predict(texts["eng"][:16])  # warm up
     runners = {"with the language's TF-IDF head": lambda: [own[l].predict(t) for l, t in texts.items()],
                "encoder alone (no language)": lambda: [model.predict(t) for t in texts.values()]}
+    if model.files.language_id is not None:
+        detecting, mixed = model.for_language("auto"), [t for some in texts.values() for t in some]
+        runners["language detected (auto), one call"] = lambda: detecting.predict(mixed)
     seconds = alternating_seconds(runners, args.runs)
     speed = {name: n / statistics.median(s) for name, s in seconds.items()}
     for name, value in speed.items():
