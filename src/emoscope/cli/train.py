@@ -122,6 +122,9 @@ def train_meld_command(
                                               "all-MiniLM-L6-v2."),
     context_turns: Optional[int] = typer.Option(None, min=1, help="Turns on each side read with each turn; "
                                                 "default: chosen on dev from 1, 2, 3, 5, 10."),
+    train_context_turns: Optional[int] = typer.Option(None, min=1, help="The GRU's training windows: each "
+                                                      "turn with up to N turns on each side, as inference reads it; "
+                                                      "default: each dialogue whole."),
     epochs: float = typer.Option(default_of(MeldArguments, "epochs"), help="Fine-tuning epochs."),
     learning_rate: float = typer.Option(default_of(MeldArguments, "learning_rate"), help="The encoder's."),
     batch_size: int = typer.Option(default_of(MeldArguments, "batch_size"), help="Turns a batch, at least "
@@ -139,7 +142,8 @@ def train_meld_command(
     args = MeldArguments(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, max_length=max_length,
                          class_balance=class_balance, seed=seed, num_threads=threads,
                          max_train_samples=max_train_samples, max_eval_samples=max_eval_samples,
-                         base_model=str(base_model) if base_model else None, context_turns=context_turns)
+                         base_model=str(base_model) if base_model else None, context_turns=context_turns,
+                         train_context_turns=train_context_turns)
     meld.train_meld(data, out, args, progress=progress, command=command_line())
 
 

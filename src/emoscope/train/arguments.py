@@ -121,6 +121,9 @@ class MeldArguments(ClassifierArguments):
     class_balance: float = 0.5  # classes weighted by inverse frequency to this power
     context_turns: Optional[int] = None  # turns on each side; None: chosen on dev from the grid
     context_turns_grid: Sequence[int] = (1, 2, 3, 5, 10)
+    # the GRU's training windows: None, each dialogue whole (the shipped model); k: each turn with up
+    # to k turns on each side, as the runtime reads it (docs/training.md#the-dialogue-model)
+    train_context_turns: Optional[int] = None
     calibration_texts: int = 800  # training turns that fix the int8 activation scales
     calibration_percentile: float = 99.9
     inference_batch_size: int = 32  # static int8: batches do not couple turns

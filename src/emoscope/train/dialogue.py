@@ -79,6 +79,30 @@ def _windows(vectors, spans: Sequence[tuple[int, int]], features: Sequence[np.nd
     return x, who
 
 
+def training_windows(bounds: np.ndarray, speakers: Sequence[Sequence[str]], features: Sequence[np.ndarray],
+                     context_turns: Optional[int]):
+    """The GRU's windows over a batch's turns: (spans of rows of the batch's vectors, their speaker
+    features, (window, position) of each turn in turn order).  ``context_turns`` None: one window a
+    dialogue; k: one a turn, up to k turns on each side, its speakers counted within the window
+    (as :func:`emoscope.text.context.turn_windows` frames them at inference)."""
+    spans, who, window, position = [], [], [], []
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        n = b - a
+        if context_turns is None or context_turns >= n - 1:
+            window += [len(spans)] * n
+            position += list(range(n))
+            spans.append((a, b))
+            who.append(features[i])
+            continue
+        for t in range(n):
+            start, end = max(t - context_turns, 0), min(t + context_turns + 1, n)
+            window.append(len(spans))
+            position.append(t - start)
+            spans.append((a + start, a + end))
+            who.append(speaker_features(list(speakers[i][start:end])))
+    return spans, who, (np.array(window), np.array(position))
+
+
 def class_weights(gold: np.ndarray, n_labels: int, power: float) -> np.ndarray:
     """Inverse class frequency to ``power`` (0: unweighted, 1: balanced), mean 1 over turns."""
     counts = np.maximum(np.bincount(gold, minlength=n_labels), 1).astype(np.float64)
@@ -130,10 +154,11 @@ def fine_tune_dialogue(dialogues: Sequence[tuple[list[str], list[str], np.ndarra
             input_ids, mask = pad([ids for d in batch for ids in encoded[d]])
             vectors = network.dropout(network.pooled(input_ids, mask))
             bounds = np.cumsum([0] + [len(encoded[d]) for d in batch])
-            spans = list(zip(bounds[:-1], bounds[1:]))
-            x, who = _windows(vectors, spans, [features[d] for d in batch])
+            spans, who_speaks, where = training_windows(bounds, [dialogues[d][0] for d in batch],
+                                                        [features[d] for d in batch], args.train_context_turns)
+            x, who = _windows(vectors, spans, who_speaks)
             in_context = network.contextual(x, who, [b - a for a, b in spans])
-            in_context = torch.cat([in_context[:b - a, w] for w, (a, b) in enumerate(spans)])
+            in_context = in_context[torch.as_tensor(where[1]), torch.as_tensor(where[0])]
             target = torch.from_numpy(np.concatenate([dialogues[d][2] for d in batch])).long()
             loss = loss_fn(in_context, target) + loss_fn(network.turn_head(vectors), target)
             value = take_step(loss, list(network.parameters()), optimizer, scheduler)
