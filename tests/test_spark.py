@@ -61,3 +61,21 @@ def test_spark_annotate_names_a_missing_column(spark):
     df = spark.createDataFrame(pd.DataFrame({"body": ["hi"]}))
     with pytest.raises(UnknownColumnError, match="body"):
         annotate(df, text_col="text")
+
+
+def test_spark_reads_each_text_as_its_detected_language(spark):
+    """``annotate(..., model="semeval-multilingual-e5", language="auto")``: each text as the
+    language the model detects, as ``EmotionModel.for_language("auto")`` annotates it."""
+    from emoscope import EmotionModel
+    from emoscope.spark import annotate
+
+    texts = ["Ich hasse dich! Du hast alles ruiniert, ich bin so wütend!", "Я так счастлив сегодня!",
+             "I am so scared of the dark.", "¡Estoy tan feliz hoy!", ""]
+    frame = pd.DataFrame({"row": range(len(texts)), "text": texts})
+    got = annotate(spark.createDataFrame(frame).repartition(2), model="semeval-multilingual-e5",
+                   language="auto").toPandas().sort_values("row").reset_index(drop=True)
+    expected = EmotionModel.load("semeval-multilingual-e5").for_language("auto").annotate(frame)
+    assert got["labels"].tolist() == expected["labels"].tolist()
+    assert "anger" in got.loc[0, "labels"]
+    for column in (c for c in expected.columns if c.startswith("score_")):
+        assert np.allclose(got[column], expected[column], atol=2e-6), column

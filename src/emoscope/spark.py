@@ -19,13 +19,19 @@ from .errors import UnknownColumnError
 _WORKER_MODELS: dict = {}
 
 
-def _worker_model(model: Optional[str], num_threads: int):
-    """The model of this Python worker, loaded on first use."""
-    key = (model, num_threads)
-    if key not in _WORKER_MODELS:
-        from .text.model import EmotionModel
+def _load_model(model: Optional[str], num_threads: int, language: Optional[str]):
+    """The model, reading ``language`` when given (a code, or "auto")."""
+    from .text.model import EmotionModel
 
-        _WORKER_MODELS[key] = EmotionModel.load(model, num_threads=num_threads)
+    loaded = EmotionModel.load(model, num_threads=num_threads)
+    return loaded.for_language(language) if language else loaded
+
+
+def _worker_model(model: Optional[str], num_threads: int, language: Optional[str] = None):
+    """The model of this Python worker, loaded on first use."""
+    key = (model, num_threads, language)
+    if key not in _WORKER_MODELS:
+        _WORKER_MODELS[key] = _load_model(model, num_threads, language)
     return _WORKER_MODELS[key]
 
 
@@ -46,22 +52,23 @@ def _column_types(model, rollups: Sequence, scores: bool, prefix: str) -> dict:
 
 def annotate(df, text_col: str = "text", *, model: Optional[str] = None,
              rollups: Optional[Sequence[str]] = None, scores: bool = True, prefix: str = "",
-             num_threads: int = 1):
+             num_threads: int = 1, language: Optional[str] = None):
     """Return ``df`` with emotion columns appended (as ``emoscope analyze`` writes them).
 
     ``rollups`` are built-in names or paths to mapping files readable on the workers (default:
     ekman and sentiment when the model has the GoEmotions labels);
-    ``num_threads`` is the ONNX threads per Python worker (Spark already runs one worker per core).
+    ``num_threads`` is the ONNX threads per Python worker (Spark already runs one worker per core);
+    ``language``: the texts read as that language, or ``"auto"`` each as the language the model
+    detects (a model trained on several languages, as ``analyze --language``).
     Input columns with the same names as added ones are replaced.  A null text counts as empty.
     """
     from pyspark.sql.types import StructField, StructType
 
-    from .text.model import EmotionModel
     from .taxonomy import default_rollups, load_rollup
 
     if text_col not in df.columns:
         raise UnknownColumnError(f"no column {text_col!r}; columns are: {', '.join(df.columns)}")
-    driver_model = EmotionModel.load(model, num_threads=1)
+    driver_model = _load_model(model, 1, language)  # fails here, on the driver, on a language it cannot read
     if rollups is None:
         rollups = default_rollups(driver_model.labels)
     for spec in rollups:
@@ -75,7 +82,7 @@ def annotate(df, text_col: str = "text", *, model: Optional[str] = None,
     def run(batches):
         from .io.annotations import annotate_frame
 
-        worker = _worker_model(model, num_threads)
+        worker = _worker_model(model, num_threads, language)
         for batch in batches:
             yield annotate_frame(worker, batch.reset_index(drop=True), text_col, "spark", rollups,
                                  scores, prefix)[kept_names + list(added)]
