@@ -52,11 +52,14 @@ def serve(
                              max_audio_bytes=max_audio_bytes, max_audio_seconds=max_audio_seconds,
                              face_model=face_model, max_image_bytes=max_image_bytes,
                              max_image_pixels=max_image_pixels)
-    read_labels(resolve_model_dir(model, DEFAULT_MODEL))  # fail fast, before the server starts, on a bad --model
+    text_model_dir = resolve_model_dir(model, DEFAULT_MODEL)
+    read_labels(text_model_dir)  # fail fast, before the server starts, on a bad --model
     if language:  # and on a language the model cannot read (an unknown code only warns, as in analyze)
-        from ..text.model import EmotionModel
+        from ..persistence import read_model
+        from ..text.model import check_language
 
-        EmotionModel.load(model, num_threads=1).for_language(language)
+        files = read_model(text_model_dir)
+        check_language(str(files.config.name or text_model_dir.name), files, language)
     if speech_model is not None:  # the default speech model is only looked for on the first speech request
         from ..errors import ModelLoadError
         from ..persistence import Task, read_config

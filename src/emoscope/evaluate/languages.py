@@ -56,9 +56,10 @@ def evaluate_track_a(model, splits: dict[str, LabelledTexts], baseline: Optional
         row = {"n_texts": shared["n_texts"], "macro_f1_shared_thresholds": shared["macro_f1"],
                "per_label_f1_shared_thresholds": shared["per_label_f1"]}
         if detecting is not None:
-            detected = detecting.scores_and_decisions(list(split.texts), parts)[1]
+            languages = detecting.detect_language(split.texts)
+            detected = detecting.scores_and_decisions(list(split.texts), parts, languages)[1]
             row["macro_f1_detected_language"] = language_macro_f1(split.targets, detected[:, columns])["macro_f1"]
-            row["language_detected"] = float(np.mean([d == language for d in detecting.detect_language(split.texts)]))
+            row["language_detected"] = float(np.mean([d == language for d in languages]))
         if language in model.language_thresholds:
             own_model = model.for_language(language)
             own_parts = replace(parts, lexical=own_model.lexical_scores(split.texts, parts.empty))

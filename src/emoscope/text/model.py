@@ -85,6 +85,17 @@ _KIND_OF_TASK = {Task.SENTENCE_EMBEDDING: "emoscope.text.zeroshot.SentenceEncode
                  Task.IMAGE_CLASSIFICATION: "emoscope.FaceEmotionModel"}
 
 
+def check_language(name: str, files: ModelFiles, language: str) -> None:
+    """:class:`ModelLoadError` when the model in ``files`` cannot read ``language``: it keeps no
+    language at all, or (``"auto"``) it has no language identifier.  A code it does not know is
+    not an error (``for_language`` warns and keeps the shared thresholds)."""
+    if not files.language_thresholds:
+        raise ModelLoadError(f"model {name!r} has no per-language thresholds (language {language!r})")
+    if language == AUTO_LANGUAGE and files.language_id is None:
+        raise ModelLoadError(f"model {name!r} cannot detect languages (no language identifier): give the "
+                             f"language, one of {', '.join(sorted(files.language_thresholds))}")
+
+
 def _require_label_task(directory: Path, config: ModelConfig) -> None:
     if config.task not in LABEL_TASKS:
         raise ModelLoadError(f"{directory}: a {config.task.value} model, not a label model "
@@ -158,10 +169,8 @@ class EmotionModel:
         with an :class:`~emoscope.errors.UnknownLanguageWarning`; a model that keeps no language
         at all raises :class:`~emoscope.errors.ModelLoadError`.  The returned model shares this
         one's encoder."""
-        if not self.language_thresholds:
-            raise ModelLoadError(f"model {self.name!r} has no per-language thresholds (language {language!r})")
+        check_language(self.name, self.files, language)
         if language == AUTO_LANGUAGE:
-            self._language_identifier()  # raises for a model that cannot detect languages
             model = copy.copy(self)
             model.language = AUTO_LANGUAGE
             return model
@@ -185,9 +194,7 @@ class EmotionModel:
         return model
 
     def _language_identifier(self) -> tuple[list[str], LexicalHead]:
-        if self.files.language_id is None:
-            raise ModelLoadError(f"model {self.name!r} cannot detect languages (no language identifier): give the "
-                                 f"language, one of {', '.join(sorted(self.language_thresholds)) or '(none)'}")
+        check_language(self.name, self.files, AUTO_LANGUAGE)
         if self._language_id is None:
             languages, weights = self.files.language_id
             self._language_id = (languages, LexicalHead.from_weights(weights))
@@ -201,15 +208,17 @@ class EmotionModel:
         batch = as_text_list(texts)
         return [languages[i] for i in head.decision_function(batch).argmax(axis=1)] if batch else []
 
-    def scores_and_decisions(self, batch: list[str], parts: ComponentScores) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    def scores_and_decisions(self, batch: list[str], parts: ComponentScores, languages: Optional[Sequence[str]] = None
+                             ) -> tuple[np.ndarray, Optional[np.ndarray]]:
         """Final scores and label decisions of ``batch`` from its :meth:`component_scores` (``None``
         for a regression model; evaluation computes the parts once for several readings); with the
-        language ``auto``, each text's by the model of the language it is detected in."""
+        language ``auto``, each text's by the model of the language it is detected in
+        (``languages``: :meth:`detect_language` of ``batch``, when the caller has it already)."""
         if self.language != AUTO_LANGUAGE:
             scores = self.blend(parts)
             return scores, None if self.task == Task.REGRESSION else self.decide(scores)
         scores, decided = np.zeros(parts.encoder.shape, np.float32), np.zeros(parts.encoder.shape, bool)
-        detected = np.array(self.detect_language(batch))
+        detected = np.array(self.detect_language(batch) if languages is None else list(languages))
         for language in dict.fromkeys(detected):
             rows = np.flatnonzero(detected == language)
             reader = self.for_language(language)
