@@ -5,6 +5,7 @@ import concurrent.futures
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import headless_chromium, needs_chromium
+from tests.helpers import chromium_binary, headless_chromium, needs_chromium
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
@@ -134,6 +135,7 @@ def test_analyze(server):
     ({"texts": ["hi"], "top_k": 0}, 422, "invalid_request"),
     ({"texts": ["hi"], "rollups": ["plutchik"]}, 422, "unknown_rollup"),
     ({"texts": ["hi"], "rollups": [{"x": ["happiness"]}]}, 422, "taxonomy_error"),
+    ({"texts": ["hi"], "language": "deu"}, 422, "language_unsupported"),  # an English-only model
     ([1, 2, 3], 422, "invalid_request"),
 ])
 def test_request_errors(server, payload, status, code):
@@ -359,24 +361,60 @@ def test_bar_labels_keep_clear_of_their_bars(server, tmp_path):
         driver.quit()
 
 
-def test_a_multilingual_model_served_reads_each_texts_language():
+def test_a_multilingual_model_served_reads_each_texts_language(tmp_path):
     """``serve --model semeval-multilingual-e5 --language auto``: each text is read as the language
-    the model detects (``for_language("auto")``); a model that cannot read languages stops the
-    command before the server starts."""
+    the model detects (``for_language("auto")``); a request's ``language`` (and the page's language
+    menu) reads its texts as another; a model that cannot read languages stops the command before
+    the server starts."""
+    from emoscope.text.model import EmotionModel
+    from tests.helpers import run_cli
+
+    model = EmotionModel.load("semeval-multilingual-e5")
+    texts = ["Ich hasse dich! Du hast alles ruiniert, ich bin so wütend!", "I am so happy today, we won!"]
+    # a Swedish text read as German: other thresholds and TF-IDF head, other labels than detected
+    swedish = "Jag är så glad och tacksam, men också lite rädd för framtiden."
+    as_german = model.for_language("deu").predict(swedish)
+    assert as_german.labels != model.for_language("auto").predict(swedish).labels
     server = Server("--model", "semeval-multilingual-e5", "--language", "auto")
     try:
-        texts = ["Ich hasse dich! Du hast alles ruiniert, ich bin so wütend!", "I am so happy today, we won!"]
         response = post(server, {"texts": texts})
         assert response.status_code == 200, response.text
         german, english = response.json()["results"]
         assert "anger" in german["labels"] and "joy" in english["labels"]
+        health = httpx.get(server.url + "/healthz").json()
+        assert len(health["languages"]) == 28 and health["detects_language"] and health["language"] == "auto"
+        read_as = post(server, {"texts": [swedish], "language": "deu"}).json()["results"][0]
+        assert read_as["scores"] == pytest.approx(as_german.scores, abs=1e-6)
+        assert tuple(read_as["labels"]) == as_german.labels
+        assert_error(post(server, {"texts": [swedish], "language": "xx"}), 422, "unknown_language")
+        if chromium_binary() and shutil.which("chromedriver"):  # the page's language menu too
+            _choose_a_language_on_the_page(server, tmp_path, swedish, "deu", as_german.labels)
     finally:
         server.stop()
-    from emoscope.text.model import EmotionModel
-    from tests.helpers import run_cli
 
-    expected = EmotionModel.load("semeval-multilingual-e5").for_language("deu").predict(texts[0]).labels
+    expected = model.for_language("deu").predict(texts[0]).labels
     assert tuple(german["labels"]) == expected
     refused = run_cli("serve", "--language", "auto", "--port", str(free_port()))
     assert refused.returncode == 7 and "no per-language thresholds" in refused.stderr, refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def _choose_a_language_on_the_page(server, tmp_path, text, language, expected):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    driver = headless_chromium(tmp_path)
+    try:
+        driver.get(server.url + "/")
+        WebDriverWait(driver, 30).until(EC.visibility_of_element_located((By.ID, "language-input")))
+        menu = Select(driver.find_element(By.ID, "language-input"))
+        assert [o.get_attribute("value") for o in menu.options][:3] == ["", "auto", "afr"]
+        menu.select_by_value(language)
+        driver.find_element(By.ID, "text-input").send_keys(text)
+        driver.find_element(By.ID, "analyze-button").click()
+        WebDriverWait(driver, 60).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".result .predicted")))
+        shown = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".result .emotion")]
+        assert tuple(shown) == tuple(expected)
+    finally:
+        driver.quit()

@@ -29,7 +29,7 @@ from ..errors import ERROR_CLASSES, EmoscopeError
 from ..faces.image import MAX_PIXELS
 from ..persistence import Task
 from ..taxonomy import BUILTIN_ROLLUPS, default_rollups, load_rollup
-from ..text.model import EmotionModel
+from ..text.model import AUTO_LANGUAGE, EmotionModel
 from ..version import __version__
 from .batching import MicroBatcher
 from .docs import render_docs
@@ -120,6 +120,24 @@ class BodySizeLimit:
 RollupField = Union[str, dict[str, list[str]]]
 
 
+def model_reading(state, language: str) -> EmotionModel:
+    """The served model reading ``language`` (a request's): 422 for a model that keeps no language
+    (or cannot detect one, for "auto") and for a code it does not know."""
+    base = state.base_model
+    if language not in state.languages:
+        if not isinstance(base, EmotionModel) or not base.language_thresholds:
+            raise APIError(422, "language_unsupported",
+                           f"model {base.name!r} has no per-language thresholds: leave language out")
+        if language == AUTO_LANGUAGE and base.files.language_id is None:
+            raise APIError(422, "language_unsupported", f"model {base.name!r} cannot detect languages: give "
+                                                        f"one of {', '.join(sorted(base.language_thresholds))}")
+        if language != AUTO_LANGUAGE and language not in base.language_thresholds:
+            raise APIError(422, "unknown_language", f"model {base.name!r} has no language {language!r}; it "
+                                                    f"knows {', '.join(sorted(base.language_thresholds))}")
+        state.languages[language] = base.for_language(language)
+    return state.languages[language]
+
+
 class AnalyzeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"texts": ["Thank you so much, you made my day!", "I can't believe they cancelled it."],
@@ -135,6 +153,10 @@ class AnalyzeRequest(BaseModel):
     scores: bool = Field(True, description="Include a score for every label.")
     explain: bool = Field(False, description="Word-level evidence: for each predicted emotion, every word's "
                                              "signed weight and character offsets (one model run per word).")
+    language: Optional[str] = Field(
+        None, description="A model trained on several languages (GET /healthz lists its languages): the "
+                          "language code the texts are read as, or 'auto' (each text as the language the "
+                          "model detects); default: the server's --language.")
 
 
 def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
@@ -144,6 +166,8 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         model = EmotionModel.load(settings.model, num_threads=settings.num_threads,
                                   batch_size=settings.model_batch_size)
+        app.state.languages = {}  # code -> the model reading it (for a request's language)
+        app.state.base_model = model
         model = model.for_language(settings.language) if settings.language else model
         batcher = MicroBatcher(model.predict, max_batch=settings.max_batch,
                                max_wait_ms=settings.max_wait_ms, enabled=settings.batching)
@@ -200,7 +224,11 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
                 "speech_model": speech.model.name if speech.model is not None else None,
                 "recordings_analysed": speech.recordings,
                 "face_model": faces.model.name if faces.model is not None else None,  # null until loaded
-                "images_analysed": faces.images}
+                "images_analysed": faces.images,
+                # a model trained on several languages: the codes a request's language may take
+                "languages": sorted(request.app.state.base_model.language_thresholds),
+                "detects_language": request.app.state.base_model.files.language_id is not None,
+                "language": settings.language}
 
     @app.get("/v1/labels", summary="The model's labels and the built-in rollups")
     async def labels(request: Request):
@@ -234,6 +262,8 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
                 raise APIError(413, "text_too_long",
                                f"text {i} has {len(text)} characters; at most {settings.max_chars}",
                                index=i)
+        if body.language is not None:
+            model = model_reading(request.app.state, body.language)
         if body.explain and (not isinstance(model, EmotionModel) or model.task == Task.REGRESSION):
             raise APIError(422, "explain_unsupported",
                            f"model {model.name!r} does not provide word-level evidence")
@@ -248,7 +278,10 @@ def create_app(settings: Optional[ServeSettings] = None) -> FastAPI:
         if body.explain:  # before any model work (tokenizing only, off the event loop)
             await asyncio.to_thread(check_explain_cost, model, body.texts,
                                     settings.max_explain_words, settings.max_explain_runs)
-        results = await request.app.state.batcher.submit(body.texts)
+        if body.language is None:
+            results = await request.app.state.batcher.submit(body.texts)
+        else:  # another language's thresholds: outside the micro-batches (a text's scores do not depend on them)
+            results = await asyncio.to_thread(model.predict, body.texts)
         evidence = None
         if body.explain:  # one model run per word of each text, stopped if the client leaves
             evidence = await request.app.state.explainer.explain(request, model, body.texts)

@@ -42,6 +42,9 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "malformed_multipart": (422, "POST /v1/speech, POST /v1/face: the body is not well-formed multipart/form-data."),
     "unknown_rollup": (422, "A rollup name that is not built in (use ekman, sentiment or a mapping)."),
     "explain_unsupported": (422, "The served model cannot give word-level evidence."),
+    "language_unsupported": (422, ("A request's language for a model that keeps no per-language thresholds "
+                                   "(or 'auto' for one that cannot detect languages).")),
+    "unknown_language": (422, "A request's language that the served model does not know (GET /healthz lists them)."),
     "http_error": (404, "Unknown path (404) or method (405)."),
     "client_closed_request": (499, ("The client went away before the answer was ready; its work was "
                                     "stopped (seen only in the server's log).")),

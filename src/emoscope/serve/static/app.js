@@ -73,13 +73,16 @@ function render(results) {
   }
 }
 
+// a model trained on several languages: the language its texts are read as ("" = the server's)
+const languageInput = document.getElementById("language-input");
+
 async function analyze(texts) {
   button.disabled = true;
   setStatus("Analysing…");
   try {
     const response = await fetch("/v1/analyze", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ texts, top_k: 5 }),
+      body: JSON.stringify(languageInput.value ? { texts, top_k: 5, language: languageInput.value } : { texts, top_k: 5 }),
     });
     const payload = await response.json();
     if (!response.ok) throw new Error(payload.error ? payload.error.message : response.statusText);
@@ -246,4 +249,11 @@ wireUpload(imageInput, "/v1/face", faceStatus, "Looking…", (payload, file) => 
 
 fetch("/healthz").then((r) => r.json()).then((info) => {
   document.getElementById("model-name").textContent = `Model: ${info.model}.`;
+  if (info.languages && info.languages.length) {
+    const choices = [["", `as the server reads it (${info.language || "shared thresholds"})`]];
+    if (info.detects_language) choices.push(["auto", "detect each text's"]);
+    for (const code of info.languages) choices.push([code, code]);
+    for (const [value, text] of choices) languageInput.append(el("option", { value }, text));
+    document.getElementById("language-field").hidden = false;
+  }
 }).catch(() => {});
