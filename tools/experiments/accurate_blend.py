@@ -36,7 +36,7 @@ from emoscope.train.base_models import resolve_base_model
 from emoscope.train.export import (calibration_feeds, export_pooled_encoder, freeze_activation_scales, optimize_onnx,
                                    quantize_onnx)
 from emoscope.train.features import RidgePath, cached_features, file_digest, fit_platt_per_label
-from emoscope.train.frozen import _load_encoder
+from emoscope.train.frozen import load_encoder
 
 ALPHAS = (1000.0, 3000.0, 10000.0, 30000.0, 100000.0)
 WEIGHTS = tuple(np.round(np.arange(0.0, 1.0001, 0.1), 1))
@@ -56,7 +56,7 @@ def static_int8_mpnet(work: Path, texts: list[str], calibration_texts: int, seed
         return graph
     base, _ = resolve_base_model("all-mpnet-base-v2")
     shutil.copyfile(base / "tokenizer.json", work / "tokenizer.json")
-    bert = _load_encoder(base)
+    bert = load_encoder(base)
     raw = export_pooled_encoder(bert, work / "mpnet_fp32.onnx")
     fused = optimize_onnx(raw, work / "mpnet_opt.onnx", bert.config.num_attention_heads, bert.config.hidden_size)
     chosen = [texts[i] for i in np.random.default_rng(seed).permutation(len(texts))[:calibration_texts]]

@@ -57,7 +57,8 @@ GRAPH = ("word embeddings int8, weight matrices 4-bit in blocks of 32 (MatMulNBi
          "fp32; the head was fitted on this graph's own features (no int8/fp32 choice: one graph)")
 
 
-def _load_encoder(base: Path):
+def load_encoder(base: Path):
+    """A base model's encoder as `transformers` reads it, for export (eager attention, no pooler)."""
     from transformers import AutoConfig, AutoModel
     from transformers.utils import logging as hf_logging
 
@@ -75,7 +76,7 @@ def _load_encoder(base: Path):
 
 def export_frozen_encoder(base: Path, path: Path) -> Path:
     """``base`` as a 4-bit ONNX graph with the ``layers`` output, written to ``path``."""
-    raw_graph = export_pooled_encoder(_load_encoder(base), path.with_name(path.stem + "_fp32.onnx"))
+    raw_graph = export_pooled_encoder(load_encoder(base), path.with_name(path.stem + "_fp32.onnx"))
     quantize_encoder(raw_graph, path)
     raw_graph.unlink()
     return path
