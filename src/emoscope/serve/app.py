@@ -25,11 +25,11 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import ERROR_CLASSES, EmoscopeError
+from ..errors import ERROR_CLASSES, EmoscopeError, ModelLoadError
 from ..faces.image import MAX_PIXELS
 from ..persistence import Task
 from ..taxonomy import BUILTIN_ROLLUPS, default_rollups, load_rollup
-from ..text.model import AUTO_LANGUAGE, EmotionModel
+from ..text.model import AUTO_LANGUAGE, EmotionModel, check_language
 from ..version import __version__
 from .batching import MicroBatcher
 from .docs import render_docs
@@ -121,16 +121,15 @@ RollupField = Union[str, dict[str, list[str]]]
 
 
 def model_reading(state, language: str) -> EmotionModel:
-    """The served model reading ``language`` (a request's): 422 for a model that keeps no language
-    (or cannot detect one, for "auto") and for a code it does not know."""
+    """The served model reading ``language`` (a request's): 422 for a model that cannot read it
+    (``check_language``: it keeps no language, or cannot detect one for "auto") and for a code it
+    does not know (where ``for_language`` would warn and keep the shared thresholds)."""
     base = state.base_model
     if language not in state.languages:
-        if not isinstance(base, EmotionModel) or not base.language_thresholds:
-            raise APIError(422, "language_unsupported",
-                           f"model {base.name!r} has no per-language thresholds: leave language out")
-        if language == AUTO_LANGUAGE and base.files.language_id is None:
-            raise APIError(422, "language_unsupported", f"model {base.name!r} cannot detect languages: give "
-                                                        f"one of {', '.join(sorted(base.language_thresholds))}")
+        try:
+            check_language(base.name, base.files, language)
+        except ModelLoadError as error:
+            raise APIError(422, "language_unsupported", str(error)) from None
         if language != AUTO_LANGUAGE and language not in base.language_thresholds:
             raise APIError(422, "unknown_language", f"model {base.name!r} has no language {language!r}; it "
                                                     f"knows {', '.join(sorted(base.language_thresholds))}")
