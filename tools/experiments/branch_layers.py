@@ -39,11 +39,11 @@ import numpy as np
 from emoscope.data import emobank as emobank_data
 from emoscope.data import semeval
 from emoscope.data.labelled import NOT_ANNOTATED
-from emoscope.metrics import masked_macro_f1, pearson_r, tune_thresholds_masked
+from emoscope.metrics import masked_macro_f1, pearson_r
 from emoscope.text.context import repair_text
 from emoscope.train.arguments import FastArguments, HeadsArguments
-from emoscope.train.fast import BASIC, basic_targets, held_out_basic, read_multidomain
-from emoscope.train.features import RidgePath, cross_validated_predictions, fit_platt_per_label, fit_ridge, fold_platt
+from emoscope.train.fast import BASIC, basic_targets, fit_basic_head, read_multidomain
+from emoscope.train.features import cross_validated_predictions, fit_ridge
 from emoscope.train.trainer import pad, tokenize
 
 SHARED = 4  # transformer layers shared (and frozen) below the branch
@@ -91,26 +91,13 @@ def evaluate(features: dict, data, semeval_dev, emobank, intensity, fast: FastAr
     (EmoBank dev and test r), intensity (5-fold CV r on train, dev r)."""
     from emoscope.text.encoder import sigmoid
 
-    semeval_targets, semeval_mask = basic_targets(data.semeval_train)
-    meld_targets, meld_mask = basic_targets(data.meld_train)
-    x = np.concatenate([features["semeval_train"]] * 3 + [features["meld_train"]])
-    y = np.concatenate([semeval_targets] * 3 + [meld_targets])
-    annotated = np.concatenate([semeval_mask] * 3 + [meld_mask]) > 0
-    held_x = np.concatenate([features["semeval_holdout"], features["meld_dev"]])
-    _, held_gold = held_out_basic(data)
+    fit, thresholds, record = fit_basic_head(features, data, fast)  # the recipe's own head and choice
     dev_targets, dev_mask = basic_targets(semeval_dev)
     dev_gold = np.where(dev_mask > 0, dev_targets, NOT_ANNOTATED)
-    path, best = RidgePath(x, y, annotated), None
-    for alpha in fast.basic_alphas:
-        fit = path.folded([alpha] * len(BASIC))
-        fit = fold_platt(fit, *fit_platt_per_label(fit.predict(x), y, annotated))
-        scores = sigmoid(fit.predict(held_x))
-        thresholds = tune_thresholds_masked(held_gold, scores, fallback=np.full(len(BASIC), 0.5), missing=NOT_ANNOTATED)
-        held = masked_macro_f1(held_gold, scores >= thresholds, NOT_ANNOTATED)
-        dev = masked_macro_f1(dev_gold, sigmoid(fit.predict(features["semeval_dev"])) >= thresholds, NOT_ANNOTATED)
-        if best is None or held > best[0]:
-            best = (held, dev)
-    out = {"basic_held_out_macro_f1": best[0], "semeval_dev_ekman_macro_f1": best[1]}
+    dev = masked_macro_f1(dev_gold, sigmoid(fit.predict(features["semeval_dev"])) >= np.array(thresholds),
+                          NOT_ANNOTATED)
+    out = {"basic_held_out_macro_f1": max(record["held_out_macro_f1_by_alpha"].values()),
+           "semeval_dev_ekman_macro_f1": dev}
     vad = fit_ridge(features["emobank_train"], emobank["train"].targets, alphas,
                     dev=(features["emobank_dev"], emobank["dev"].targets))
     for split in ("dev", "test"):

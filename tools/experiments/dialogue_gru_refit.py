@@ -34,7 +34,7 @@ from emoscope.evaluate import evaluate_context_model
 from emoscope.persistence import CONTEXT_GRAPH_FILE, resolve_model_dir
 from emoscope.text.context import SPEAKER_FEATURES, ContextEmotionModel, speaker_features, turn_text
 from emoscope.train.arguments import MeldArguments
-from emoscope.train.dialogue import _onnx_gates, class_weights
+from emoscope.train.dialogue import class_weights, onnx_gru_weights
 from emoscope.train.meld import _dev_scores
 
 HIDDEN = 128
@@ -84,13 +84,7 @@ def refit_gru(vectors: np.ndarray, dialogues, seed: int, epochs: int):
             loss.backward()
             nn.utils.clip_grad_norm_(parameters, 1.0)
             optimizer.step()
-    state = {k: v.detach().numpy() for k, v in gru.state_dict().items()}
-    directions = ("_l0", "_l0_reverse")
-    return (np.stack([_onnx_gates(state[f"weight_ih{d}"], HIDDEN) for d in directions]),
-            np.stack([_onnx_gates(state[f"weight_hh{d}"], HIDDEN) for d in directions]),
-            np.stack([np.concatenate([_onnx_gates(state[f"bias_ih{d}"], HIDDEN),
-                                      _onnx_gates(state[f"bias_hh{d}"], HIDDEN)]) for d in directions]),
-            head.weight.detach().numpy().T, head.bias.detach().numpy())
+    return (*onnx_gru_weights(gru), head.weight.detach().numpy().T, head.bias.detach().numpy())
 
 
 def graph_member(path: Path):

@@ -85,6 +85,15 @@ def speaker_features(speakers: Sequence[str]) -> np.ndarray:
     return out
 
 
+def window_bounds(n: int, context_turns: int) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the windows over a dialogue of ``n`` turns: one per turn (the turn and up
+    to ``context_turns`` turns on each side) or, when every window would be the whole dialogue,
+    that one window."""
+    if context_turns >= n - 1:
+        return np.zeros(1, int), np.full(1, n)
+    return np.maximum(np.arange(n) - context_turns, 0), np.minimum(np.arange(n) + context_turns + 1, n)
+
+
 def turn_windows(speakers: Sequence[str], vectors: np.ndarray, context_turns: int):
     """The context graph's inputs for a dialogue: one window per turn (the turn and up to
     ``context_turns`` turns on each side), time-major as the ONNX GRU reads them, zero-padded;
@@ -92,11 +101,7 @@ def turn_windows(speakers: Sequence[str], vectors: np.ndarray, context_turns: in
     windows, dim), speakers (steps, windows, 5), lengths (windows,), where): ``where`` gives each
     turn's (window, position in it)."""
     n, dim = vectors.shape
-    if context_turns >= n - 1:  # every window is the whole dialogue: read it once
-        starts, ends = np.zeros(1, int), np.full(1, n)
-    else:
-        starts = np.maximum(np.arange(n) - context_turns, 0)
-        ends = np.minimum(np.arange(n) + context_turns + 1, n)
+    starts, ends = window_bounds(n, context_turns)
     steps = int((ends - starts).max())
     x = np.zeros((steps, len(starts), dim), dtype=np.float32)
     who = np.zeros((steps, len(starts), SPEAKER_FEATURES), dtype=np.float32)

@@ -21,7 +21,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..text.context import SPEAKER_FEATURES, speaker_features, turn_text
+from ..text.context import SPEAKER_FEATURES, speaker_features, turn_text, window_bounds
 from .arguments import MeldArguments
 from .trainer import (adamw_with_warmup, default_base_model, finished_run, pad, record_run, report_step,
                       save_checkpoint, seed_everything, take_step, tokenize)
@@ -88,18 +88,15 @@ def training_windows(bounds: np.ndarray, speakers: Sequence[Sequence[str]], feat
     spans, who, window, position = [], [], [], []
     for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
         n = b - a
-        if context_turns is None or context_turns >= n - 1:
-            window += [len(spans)] * n
-            position += list(range(n))
-            spans.append((a, b))
-            who.append(features[i])
-            continue
-        for t in range(n):
-            start, end = max(t - context_turns, 0), min(t + context_turns + 1, n)
-            window.append(len(spans))
-            position.append(t - start)
+        starts, ends = window_bounds(n, n if context_turns is None else context_turns)
+        whole = len(starts) == 1
+        for t in range(n):  # one window a turn, or the whole dialogue's for every turn
+            w = 0 if whole else t
+            window.append(len(spans) + w)
+            position.append(t - int(starts[w]))
+        for start, end in zip(starts, ends):
             spans.append((a + start, a + end))
-            who.append(speaker_features(list(speakers[i][start:end])))
+            who.append(features[i] if whole else speaker_features(list(speakers[i][start:end])))
     return spans, who, (np.array(window), np.array(position))
 
 
@@ -237,6 +234,18 @@ def _onnx_gates(weight: np.ndarray, hidden: int) -> np.ndarray:
     return np.concatenate([z, r, n])
 
 
+def onnx_gru_weights(gru) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A bidirectional ``torch.nn.GRU``'s weights as the ONNX ``GRU`` operator's W, R and B."""
+    hidden = gru.hidden_size
+    state = {k: v.detach().cpu().numpy() for k, v in gru.state_dict().items()}
+    directions = ("_l0", "_l0_reverse")
+    w = np.stack([_onnx_gates(state[f"weight_ih{d}"], hidden) for d in directions])
+    r = np.stack([_onnx_gates(state[f"weight_hh{d}"], hidden) for d in directions])
+    b = np.stack([np.concatenate([_onnx_gates(state[f"bias_ih{d}"], hidden),
+                                  _onnx_gates(state[f"bias_hh{d}"], hidden)]) for d in directions])
+    return w, r, b
+
+
 def export_context_graph(network, path: Path) -> Path:
     """The GRU and the context head as an ONNX graph: inputs ``vectors`` (steps, windows, dim),
     ``speakers`` (steps, windows, 5) and ``lengths`` (windows,), output ``logits`` (steps,
@@ -246,12 +255,7 @@ def export_context_graph(network, path: Path) -> Path:
 
     gru, head = network.gru, network.context_head
     hidden = gru.hidden_size
-    state = {k: v.detach().cpu().numpy() for k, v in gru.state_dict().items()}
-    directions = ("_l0", "_l0_reverse")
-    w = np.stack([_onnx_gates(state[f"weight_ih{d}"], hidden) for d in directions])
-    r = np.stack([_onnx_gates(state[f"weight_hh{d}"], hidden) for d in directions])
-    b = np.stack([np.concatenate([_onnx_gates(state[f"bias_ih{d}"], hidden),
-                                  _onnx_gates(state[f"bias_hh{d}"], hidden)]) for d in directions])
+    w, r, b = onnx_gru_weights(gru)
     dim = head.in_features - 2 * hidden
     labels = head.out_features
     initializers = [numpy_helper.from_array(a.astype(np.float32), name) for a, name in (

@@ -82,7 +82,7 @@ async function analyze(texts) {
   try {
     const response = await fetch("/v1/analyze", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(languageInput.value ? { texts, top_k: 5, language: languageInput.value } : { texts, top_k: 5 }),
+      body: JSON.stringify({ texts, top_k: 5, ...(languageInput.value && { language: languageInput.value }) }),
     });
     const payload = await response.json();
     if (!response.ok) throw new Error(payload.error ? payload.error.message : response.statusText);
