@@ -129,9 +129,9 @@ def train(name: str) -> None:
     import numpy as np
     import torch
 
-    from emoscope.metrics import decide, multilabel_report, tune_thresholds, tune_thresholds_masked
+    from emoscope.metrics import decide, masked_macro_f1, multilabel_report, tune_thresholds, tune_thresholds_masked
     from emoscope.text.encoder import sigmoid
-    from emoscope.train.fast import BASIC, _masked_macro_f1, held_out_basic, label_and_basic_tasks, read_multidomain
+    from emoscope.train.fast import BASIC, held_out_basic, label_and_basic_tasks, read_multidomain
     from emoscope.train.trainer import fine_tune_multitask, pad, tokenize
 
     torch.backends.cuda.matmul.allow_tf32 = True
@@ -165,7 +165,7 @@ def train(name: str) -> None:
     held_texts, held_gold = held_out_basic(data)
     held_scores = scores(held_texts, "basic")
     basic_thresholds = tune_thresholds_masked(held_gold, held_scores, fallback=np.full(len(BASIC), 0.5), missing=-1)
-    basic_held = _masked_macro_f1(held_gold, held_scores >= basic_thresholds)
+    basic_held = masked_macro_f1(held_gold, held_scores >= basic_thresholds)
     out = RUNS / name
     out.mkdir(parents=True, exist_ok=True)
     from safetensors.torch import save_file

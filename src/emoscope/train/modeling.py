@@ -67,3 +67,43 @@ class OnnxExportWrapper(nn.Module):
     def forward(self, input_ids, attention_mask):
         pooled = self.model.pooled(input_ids, attention_mask)
         return (self.model.classifier(pooled), pooled, *(head(pooled) for head in self.model.extra_heads.values()))
+
+
+class MeanPooledEncoder(nn.Module):
+    """Any ``transformers`` encoder (MPNet, for the accurate tier), mean pooling and linear heads:
+    ``classifier`` (the labels) and ``extra_heads``, the attributes :class:`OnnxExportWrapper`
+    exports.  Saved as the encoder's checkpoint plus ``heads.pt`` (:meth:`save_pretrained`)."""
+
+    HEADS_FILE = "heads.pt"
+
+    def __init__(self, encoder, heads: nn.ModuleDict, labels_head: str = "labels"):
+        super().__init__()
+        self.encoder = encoder
+        self.classifier = heads[labels_head]
+        self.extra_heads = nn.ModuleDict({name: head for name, head in heads.items() if name != labels_head})
+
+    @property
+    def config(self):
+        return self.encoder.config
+
+    def pooled(self, input_ids, attention_mask):
+        return mean_pool(self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
+                         attention_mask)
+
+    def save_pretrained(self, folder) -> None:
+        self.encoder.save_pretrained(folder)
+        torch.save({"labels": self.classifier.state_dict(),
+                    **{name: head.state_dict() for name, head in self.extra_heads.items()}},
+                   f"{folder}/{self.HEADS_FILE}")
+
+    @classmethod
+    def from_pretrained(cls, folder) -> "MeanPooledEncoder":
+        from transformers import AutoModel
+
+        encoder = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
+        states = torch.load(f"{folder}/{cls.HEADS_FILE}")
+        heads = nn.ModuleDict({name: nn.Linear(state["weight"].shape[1], state["weight"].shape[0])
+                               for name, state in states.items()})
+        for name, state in states.items():
+            heads[name].load_state_dict(state)
+        return cls(encoder, heads).eval()

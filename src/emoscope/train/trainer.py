@@ -104,12 +104,13 @@ def take_step(loss, parameters, optimizer, scheduler) -> float:
 
 
 def report_step(progress: Optional[Callable[[str], None]], step: int, total_steps: int, running: float,
-                started: float) -> None:
-    """Every 100 steps and at the last: the running loss, time spent and time left."""
+                started: float, first_step: int = 0) -> None:
+    """Every 100 steps and at the last: the running loss, time spent and time left (at the pace
+    of the steps since ``first_step``, where a resumed run started)."""
     if progress and (step % 100 == 0 or step == total_steps):
         elapsed = time.perf_counter() - started
         progress(f"step {step}/{total_steps}  loss {running:.4f}  "
-                 f"{elapsed:.0f}s elapsed, ~{elapsed / step * (total_steps - step):.0f}s left")
+                 f"{elapsed:.0f}s elapsed, ~{elapsed / max(step - first_step, 1) * (total_steps - step):.0f}s left")
 
 
 LOSSES = {"multi_label_classification": "bce", "single_label_classification": "ce", "regression": "mse"}
@@ -199,11 +200,17 @@ def fine_tune_multitask(tasks: Sequence[TrainingTask], labels: Sequence[str], ar
 
 
 def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTask], lengths: list[list[int]],
-                args: FineTuneArguments, progress: Optional[Callable[[str], None]], device) -> dict:
+                args: FineTuneArguments, progress: Optional[Callable[[str], None]], device, *,
+                resume: Optional[Path] = None, epoch_end: Optional[Callable[[int], Optional[dict]]] = None) -> dict:
     """The multi-task loop: every batch holds one task's rows (length-bucketed), the batches of all
     tasks are shuffled together each epoch; ``pooled(task, rows)`` gives the rows' pooled vectors
     and ``heads[task.head]`` maps them to the task's outputs.  Trains every parameter of ``model``
-    that requires a gradient; returns the number of steps and seconds."""
+    that requires a gradient; returns the number of steps and seconds.
+
+    With ``resume`` (a file), the loop's state (the trained parameters, optimizer, schedule,
+    random state, steps) is saved there after every epoch and a run that finds it starts from
+    it.  ``epoch_end(epoch)`` runs after every epoch; what it returns is kept in the result's
+    ``epochs``."""
     import torch
 
     parameters = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -222,7 +229,19 @@ def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTa
         return [batches[i] for i in rng.permutation(len(batches))]
 
     model.train()
-    step, started, running = 0, time.perf_counter(), 0.0
+    step, started, running, epochs, spent = 0, time.perf_counter(), 0.0, [], 0.0
+    if resume is not None and Path(resume).is_file():
+        state = torch.load(resume, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        rng.bit_generator.state = state["rng"]
+        if "torch_rng" in state:  # dropout goes on as it would have (states saved before 2026-12-02 lack it)
+            torch.set_rng_state(state["torch_rng"])
+        step, running, epochs, spent = state["step"], state["running"], state["epochs"], state["seconds"]
+        if progress:
+            progress(f"resuming at step {step}/{total_steps} from {resume}")
+    first_step = step
     while step < total_steps:
         for t, batch in epoch_batches():
             if step >= total_steps:
@@ -234,9 +253,18 @@ def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTa
             value = take_step(loss, [p for _, p in parameters], optimizer, scheduler)
             running = 0.98 * running + 0.02 * value if step else value
             step += 1
-            report_step(progress, step, total_steps, running, started)
+            report_step(progress, step, total_steps, running, started, first_step)
+        if epoch_end is not None:
+            epochs.append(epoch_end(len(epochs) + 1))
+        if resume is not None:
+            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": rng.bit_generator.state,
+                     "torch_rng": torch.get_rng_state(),
+                     "scheduler": scheduler.state_dict(), "step": step, "running": running, "epochs": epochs,
+                     "seconds": spent + time.perf_counter() - started}
+            torch.save(state, str(resume) + ".tmp")
+            Path(str(resume) + ".tmp").replace(resume)
     model.eval()
-    return {"steps": total_steps, "seconds": round(time.perf_counter() - started, 1)}
+    return {"steps": total_steps, "seconds": round(spent + time.perf_counter() - started, 1), "epochs": epochs}
 
 
 def save_checkpoint(model, checkpoint: Path, base: Path) -> None:
