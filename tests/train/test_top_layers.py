@@ -77,7 +77,7 @@ def test_a_run_stopped_after_an_epoch_resumes_to_the_same_weights(tmp_path):
 
     whole, whole_heads, info = fine_tune_top_layers(base, [task], {"labels": 28}, 4, args, tmp_path / "whole",
                                                     progress=lambda m: None, epoch_end=record)
-    assert info["steps"] == 18 and [e["epoch"] for e in info["epochs_by_dev"]] == [1, 2, 3]
+    assert info["steps"] == 18 and [e["epoch"] for e in info["epochs"]] == [1, 2, 3]
     assert len(list((tmp_path / "whole").glob("states-*/states-*.pt"))) == 1  # the cache of lower states
 
     def stop_at_two(epoch, score):

@@ -31,9 +31,8 @@ from emoscope.metrics import decide, multilabel_report, tune_thresholds
 from emoscope.text.encoder import sigmoid
 from emoscope.train.arguments import FineTuneArguments, GoEmotionsArguments
 from emoscope.train.base_models import resolve_base_model
-from emoscope.train.goemotions import positive_weights, read_goemotions_splits
+from emoscope.train.goemotions import labels_task, read_goemotions_splits
 from emoscope.train.top_layers import fine_tune_top_layers_or_reuse
-from emoscope.train.trainer import TrainingTask
 
 
 def dev_macro_f1(dev, scores: np.ndarray) -> float:
@@ -84,9 +83,7 @@ def main() -> None:
         record["reference_dev_macro_f1"] = round(dev_macro_f1(dev, reference_scores(options.reference, dev.texts,
                                                                                      options.threads)), 4)
         print("reference (MiniLM, shipped default's fine-tune) dev macro-F1:", record["reference_dev_macro_f1"], flush=True)
-    targets = train.targets.astype(np.float32)
-    weights = positive_weights(train.targets, 0.5, 10.0)
-    task = TrainingTask("labels", list(train.texts), targets, "bce", 1.0 + (weights[None, :] - 1.0) * targets)
+    task = labels_task(train, 0.5, 10.0)
 
     def epoch_end(epoch: int, score) -> dict:
         f1 = round(dev_macro_f1(dev, score(dev.texts, "labels")), 4)

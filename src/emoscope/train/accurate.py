@@ -33,17 +33,20 @@ from ..evaluate import EvaluationOptions, describe, evaluate_dataset, goemotions
 from ..persistence import HeadSpec, ModelConfig, Task, read_model, write_config
 from ..text.encoder import OnnxTextEncoder
 from ..text.model import EmotionModel
-from .arguments import AccurateArguments, TunedAccurateArguments
+from .arguments import AccurateArguments, FastArguments, TunedAccurateArguments
 from .base_models import resolve_base_model
 from .builder import choose_graph, save_choice, training_record
 from .calibrate import calibrate_on_dev, calibration_section
 from .export import LAYERS_OUTPUT
-from .fast import BASIC, MultiDomainData, choose_basic_thresholds, label_and_basic_tasks, read_multidomain
+from .fast import (BASIC, MultiDomainData, choose_basic_thresholds, label_and_basic_tasks, read_multidomain,
+                   train_fast_on_model)
 from .features import cached_features, file_digest
 from .frozen import export_frozen_encoder
+from .goemotions import build_goemotions_model, labels_task, read_goemotions_splits
 from .graph import add_mlp_heads, drop_output
 from .lexical import fit_lexical_head
-from .trainer import TrainingTask, seed_everything, train_tasks
+from .top_layers import fine_tune_top_layers_or_reuse
+from .trainer import CHECKPOINT, TrainingTask, seed_everything, train_tasks
 
 TIER_NAME = "emoscope-accurate"
 HEADS = {"labels": 28, "basic": len(BASIC), "vad": 3, "intensity": 5}
@@ -222,22 +225,13 @@ def train_accurate_tuned(goemotions_dir: Path, track_a: Path, track_b: Path, emo
     goemotions`` builds one (TF-IDF blend, int8, thresholds and calibration on dev), then as ``train
     fast --on-model`` builds the default model on it (static int8; the basic-emotion, VAD and
     intensity heads on every layer)."""
-    from .arguments import FastArguments
-    from .fast import train_fast_on_model
-    from .goemotions import build_goemotions_model, positive_weights, read_goemotions_splits
-    from .top_layers import fine_tune_top_layers_or_reuse
-    from .trainer import CHECKPOINT
-
     started = time.perf_counter()
     out_dir, work = Path(out_dir), Path(work)
     work.mkdir(parents=True, exist_ok=True)
     base, _ = resolve_base_model(args.base_model)
     splits = read_goemotions_splits(goemotions_dir, args)
     train = splits[0]
-    targets = train.targets.astype(np.float32)
-    weights = positive_weights(train.targets, args.positive_weight_power, args.positive_weight_max)
-    task = TrainingTask("labels", list(train.texts), targets, "bce",
-                        None if weights is None else 1.0 + (weights[None, :] - 1.0) * targets)
+    task = labels_task(train, args.positive_weight_power, args.positive_weight_max)
     model, info = fine_tune_top_layers_or_reuse(work / CHECKPOINT, base, [task], {"labels": len(train.labels)},
                                                 args.first_trained_layer, args, work,
                                                 recipe={"recipe": "accurate", "train_texts": len(train)},

@@ -46,6 +46,15 @@ def positive_weights(targets: np.ndarray, power: float, largest: float) -> Optio
     return np.clip(((1 - share) / share) ** power, 1.0, largest).astype(np.float32)
 
 
+def labels_task(train: LabelledTexts, power: float, largest: float) -> TrainingTask:
+    """The GoEmotions labels as a fine-tuning task, each label's positive examples weighed by
+    :func:`positive_weights` (``power`` 0: every example weighs 1)."""
+    targets = train.targets.astype(np.float32)
+    weights = positive_weights(train.targets, power, largest)
+    return TrainingTask("labels", list(train.texts), targets, "bce",
+                        None if weights is None else 1.0 + (weights[None, :] - 1.0) * targets)
+
+
 def train_goemotions(data_dir: Path, out_dir: Path, args: GoEmotionsArguments,
                      progress: Callable[[str], None] = print, command: Optional[str] = None) -> Path:
     started = time.perf_counter()
@@ -54,12 +63,10 @@ def train_goemotions(data_dir: Path, out_dir: Path, args: GoEmotionsArguments,
     splits = read_goemotions_splits(Path(data_dir), args)
     train = splits[0]
     checkpoint = out_dir / CHECKPOINT
-    weights = positive_weights(train.targets, args.positive_weight_power, args.positive_weight_max)
-    if weights is None:
+    task = labels_task(train, args.positive_weight_power, args.positive_weight_max)
+    if task.mask is None:  # the unweighted run keeps its own reuse key (runs made before the weights)
         model, train_info = fine_tune_or_reuse(checkpoint, train.texts, train.targets, train.labels, args, progress)
     else:
-        targets = train.targets.astype(np.float32)
-        task = TrainingTask("labels", list(train.texts), targets, "bce", 1.0 + (weights[None, :] - 1.0) * targets)
         model, train_info = fine_tune_tasks_or_reuse(checkpoint, [task], train.labels, args, progress)
     build_goemotions_model(model, checkpoint, train_info, data_dir, splits, out_dir, args,
                            progress=progress, command=command, started=started)

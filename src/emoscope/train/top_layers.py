@@ -23,7 +23,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from .trainer import TrainingTask, seed_everything, train_tasks
+from .trainer import TrainingTask, pad, seed_everything, train_tasks
 
 CHUNK = 4096  # texts per cache file
 
@@ -99,8 +99,6 @@ def lower_states(encoder, first: int, ids: Sequence[Sequence[int]], folder: Path
     already there are read, not recomputed."""
     import torch
 
-    from .trainer import pad
-
     folder.mkdir(parents=True, exist_ok=True)
     lower, out = Layers(encoder, 0, first), []
     for begin in range(0, len(ids), CHUNK):
@@ -175,7 +173,6 @@ def fine_tune_top_layers(base: Path, tasks: Sequence[TrainingTask], heads: dict[
     def score(score_texts: Sequence[str], head: str) -> np.ndarray:
         """Raw outputs of ``head`` for any texts (the whole encoder, eval mode)."""
         from .modeling import mean_pool
-        from .trainer import pad
 
         score_ids = tokenize_with_specials(tokenizer, score_texts, args.max_length)
         out, order = np.zeros((len(score_ids), heads[head]), dtype=np.float32), np.argsort([len(x) for x in score_ids])
@@ -193,7 +190,7 @@ def fine_tune_top_layers(base: Path, tasks: Sequence[TrainingTask], heads: dict[
                       progress, torch.device("cpu"), resume=Path(work) / f"resume-{run_key(base, first, heads, tasks, args)}.pt",
                       epoch_end=None if epoch_end is None else (lambda epoch: epoch_end(epoch, score)))
     info = {"steps": run["steps"], "device": "cpu (bfloat16 autocast)", "base_model": str(base),
-            "train_seconds": run["seconds"], "first_trained_layer": first, "epochs_by_dev": run.get("epochs", [])}
+            "train_seconds": run["seconds"], "first_trained_layer": first, "epochs": run["epochs"]}
     return encoder, head_modules, info
 
 
@@ -205,10 +202,8 @@ def fine_tune_top_layers_or_reuse(checkpoint: Path, base: Path, tasks: Sequence[
     :class:`~emoscope.train.modeling.MeanPooledEncoder` with the base's tokenizer files, or reloaded
     from there when a finished run with the same arguments, layers and ``recipe`` is there.
     Returns (model, info)."""
-    import shutil
-
     from .modeling import MeanPooledEncoder
-    from .trainer import finished_run, record_run
+    from .trainer import finished_run, record_run, save_checkpoint
 
     checkpoint = Path(checkpoint)
     key = {"args": args.to_dict(), "recipe": {**(recipe or {}), "base": str(base), "first_trained_layer": first,
@@ -220,9 +215,6 @@ def fine_tune_top_layers_or_reuse(checkpoint: Path, base: Path, tasks: Sequence[
     encoder, head_modules, info = fine_tune_top_layers(base, tasks, heads, first, args, work, progress=progress,
                                                        epoch_end=epoch_end)
     model = MeanPooledEncoder(encoder, head_modules).eval()
-    model.save_pretrained(checkpoint)
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
-        if (Path(base) / name).is_file():
-            shutil.copyfile(Path(base) / name, checkpoint / name)
+    save_checkpoint(model, checkpoint, Path(base))
     record_run(checkpoint, key, info)
     return model, info

@@ -236,8 +236,7 @@ def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTa
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["rng"]
-        if "torch_rng" in state:  # dropout goes on as it would have (states saved before 2026-12-02 lack it)
-            torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"])  # dropout goes on as it would have
         step, running, epochs, spent = state["step"], state["running"], state["epochs"], state["seconds"]
         if progress:
             progress(f"resuming at step {step}/{total_steps} from {resume}")
