@@ -32,8 +32,10 @@ RUN_DEPENDENT = {"turns_per_second", "texts_per_second"}  # timings of the run, 
 
 
 def same_numbers(printed, quoted, where="", loose=False):
-    """Equal, to the last digit; ``loose``: an int8 model on a CPU whose int8 kernels differ from
-    the cards' (a few texts scored differently): metrics within 0.005, counts within 5."""
+    """Equal, to the last digit of what a card rounds (unrounded floats such as the ECE to 1e-7
+    relative: their float32 sums move in the ninth digit with numpy's version); ``loose``: an int8
+    model on a CPU whose int8 kernels differ from the cards' (a few texts scored differently):
+    metrics within 0.005, counts within 5."""
     if isinstance(quoted, dict):
         assert set(printed) - RUN_DEPENDENT == set(quoted) - RUN_DEPENDENT, where
         for k in set(quoted) - RUN_DEPENDENT:
@@ -43,7 +45,7 @@ def same_numbers(printed, quoted, where="", loose=False):
         for i, (p, q) in enumerate(zip(printed, quoted)):
             same_numbers(p, q, f"{where}[{i}]", loose)
     elif isinstance(quoted, float):
-        assert printed == pytest.approx(quoted, rel=1e-9, abs=0.005 if loose else 1e-12), where
+        assert printed == pytest.approx(quoted, rel=1e-7, abs=0.005 if loose else 1e-12), where
     elif loose and isinstance(quoted, int) and not isinstance(quoted, bool):
         assert abs(printed - quoted) <= 5, where
     else:

@@ -31,6 +31,8 @@ tests/fixtures/reference_scores.npz goemotions_`` on a CPU with AVX-512 VNNI; si
 the scores with the offsets of emoji beside words applied, as ``predict_proba`` gives them.  They
 were written again the same way on 2026-12-01 (later), when the default model's encoder became the
 one ``train goemotions --positive-weight-power 0.5`` fine-tunes (issue 17).
+``goemotions_vad`` was written again on 2026-12-02 (``... goemotions_vad``, AVX-512 VNNI), when the VAD
+head got a TF-IDF regression blended beside it (issue 17).
 ``fixtures/reference_kernels.json`` names the int8 kernels each array was written with
 (:func:`emoscope.runtime.int8_kernels`; an array it does not name: x86-64 AVX2): an array is
 compared to 1e-6 on a CPU with the same kernels, within a tolerance elsewhere.

@@ -15,7 +15,7 @@ MAX_README_BYTES = 12 * 1024
 # imports features built on it; training and the CLI sit on top.
 LAYERS = {
     "errors": 0, "protocol": 0, "persistence": 0, "runtime": 0, "card": 0, "metrics": 0, "calibration": 0,
-    "taxonomy": 0, "io": 0, "version": 0, "lexical_files": 0,
+    "taxonomy": 0, "io": 0, "version": 0, "lexical_files": 0, "model_dirs": 0,
     "text": 1, "speech": 1, "faces": 1,  # model kinds
     "data": 2,  # dataset readers
     "evaluate": 3, "batch": 3, "report": 3, "spark": 3, "serve": 3, "dialogue": 3,  # features

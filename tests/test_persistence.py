@@ -10,7 +10,7 @@ from emoscope import ContextEmotionModel, EmotionModel, ZeroShotClassifier
 from emoscope.card import ModelCard
 from emoscope.errors import ModelLoadError
 from emoscope.persistence import (CONFIG_FILE, ModelConfig, Task, read_config, read_model, resolve_model_dir,
-                                  shipped_model_dir, shipped_model_names)
+                                  shipped_model_dir, shipped_model_names, write_model)
 from emoscope.protocol import EmotionPredictor, Prediction
 
 SHIPPED = ["face-ferplus", "meld-context-minilm", "minilm-embed", "multidomain-minilm", "semeval-multilingual-e5",
@@ -36,8 +36,12 @@ def test_a_model_written_by_save_pretrained_reads_back_whole(model, tmp_path):
     np.testing.assert_array_equal(copy.thresholds, original.thresholds)
     np.testing.assert_array_equal(copy.calibration[0], original.calibration[0])
     np.testing.assert_array_equal(copy.lexical.coef, original.lexical.coef)
+    assert sorted(copy.head_lexical) == sorted(original.head_lexical) == ["vad"]  # the VAD head's TF-IDF
+    np.testing.assert_array_equal(copy.head_lexical["vad"].coef, original.head_lexical["vad"].coef)
     again = EmotionModel.load(saved)
     np.testing.assert_array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
+    for name, values in model.predict_heads(TEXTS).items():
+        np.testing.assert_array_equal(again.predict_heads(TEXTS)[name], values)
     assert ModelCard.load(saved).metrics == ModelCard.load(model.directory).metrics
     assert (saved / "README.md").read_text() == (model.directory / "README.md").read_text()
 
@@ -62,6 +66,26 @@ def test_thresholds_set_in_python_are_saved(model, tmp_path):
     changed.thresholds = np.full(len(changed.labels), 0.33, dtype=np.float32)
     np.testing.assert_array_equal(EmotionModel.load(changed.save_pretrained(tmp_path / "t")).thresholds,
                                   changed.thresholds)
+
+
+def test_a_head_whose_tfidf_regression_is_missing_or_misshapen_is_named(model, tmp_path):
+    import shutil
+
+    from emoscope.persistence import HEAD_LEXICAL_DIR
+
+    saved = model.save_pretrained(tmp_path / "copy")
+    config = json.loads((saved / CONFIG_FILE).read_text())
+    config["heads"]["vad"]["encoder_weights"] = [0.5, 0.5]  # two weights for three targets
+    (saved / CONFIG_FILE).write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="'vad' head's TF-IDF regression or encoder weights"):
+        read_model(saved)
+    shutil.rmtree(saved / HEAD_LEXICAL_DIR)
+    with pytest.raises(ModelLoadError, match="cannot read the TF-IDF head of head 'vad'"):
+        EmotionModel.load(saved)
+    files = read_model(model.directory)
+    with pytest.raises(ValueError, match="head_lexical must hold"):  # and the writer refuses to drop it
+        write_model(tmp_path / "w", files.config, files.labels, graph=files.graph, tokenizer=files.tokenizer,
+                    thresholds=files.thresholds)
 
 
 def test_errors_name_the_problem(tmp_path):

@@ -32,11 +32,12 @@ class LexicalWeights:
 
 
 
-def read_lexical(directory: Path, language: Optional[str] = None) -> LexicalWeights:
+def read_lexical(directory: Path, language: Optional[str] = None, kind: str = "language") -> LexicalWeights:
     """The model's TF-IDF head (``lexical_vocab.txt`` + ``lexical.npz``) or (``language``,
-    ``directory`` the model's ``lexical/`` folder) one language's (``<language>.npz``)."""
+    ``directory`` the model's ``lexical/`` folder) one language's (``<language>.npz``); with
+    ``kind="head"``, the TF-IDF regression beside the head named ``language`` (``head_lexical/``)."""
     directory = Path(directory)
-    what = "the lexical head" if language is None else f"the lexical head of language {language!r}"
+    what = "the lexical head" if language is None else f"the TF-IDF head of {kind} {language!r}"
     try:
         if language is None:
             terms = (directory / LEXICAL_VOCAB_FILE).read_text(encoding="utf-8").split("\n")[:-1]

@@ -16,14 +16,17 @@ the model and whatever kind it is::
                                 archive), document frequencies, int8 weights with a scale per
                                 label (optional; ``config.language_encoder_weights``: the
                                 languages that have one and the encoder's weight in each blend)
+    head_lexical/<head>.npz     a TF-IDF regression beside a head (e.g. VAD), compact as a
+                                language's (optional; the head's ``encoder_weights``)
     zero_shot.json              a zero-shot classifier's label descriptions and settings
     model.onnx, tokenizer.json  the graph and the tokenizer
     context.onnx                dialogue-turn models: the recurrent layer over turn vectors
                                 (optional; ``config.context_file``, see emoscope.text.context)
     model_card.json, README.md  the card (see :mod:`emoscope.card`)
 
-Shipped models live in ``emoscope/models/<name>/``; :func:`resolve_model_dir` turns a name, a
-directory or ``None`` (the default) into a directory, in one place for every model kind.
+Shipped models live in ``emoscope/models/<name>/``; :func:`resolve_model_dir` (in
+:mod:`emoscope.model_dirs`, re-exported here) turns a name, a directory or ``None`` (the default)
+into a directory, in one place for every model kind.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ import json
 import shutil
 from dataclasses import dataclass, field, fields
 from enum import Enum
-from importlib import resources
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
@@ -41,15 +43,17 @@ import numpy as np
 from .errors import ModelLoadError
 from .lexical_files import (LANGUAGE_ID_FILE, LEXICAL_VOCAB_FILE, LEXICAL_WEIGHTS_FILE,  # noqa: F401 (re-exported)
                             LexicalWeights, read_language_id, read_lexical, write_language_id, write_lexical)
+from .model_dirs import (ALIASES, CONFIG_FILE, ENTRY_POINTS, PACKAGES, installed_model_dir,  # noqa: F401 (re-exported)
+                         installed_model_names, resolve_model_dir, shipped_model_dir, shipped_model_names)
 
 FORMAT_VERSION = 1
-CONFIG_FILE = "config.json"
 LABELS_FILE = "labels.json"
 THRESHOLDS_FILE = "thresholds.json"
 LANGUAGE_THRESHOLDS_FILE = "language_thresholds.json"
 CALIBRATION_FILE = "calibration.json"
 EMOJI_WEIGHTS_FILE = "emoji_weights.json"
 LANGUAGE_LEXICAL_DIR = "lexical"
+HEAD_LEXICAL_DIR = "head_lexical"
 ZERO_SHOT_FILE = "zero_shot.json"
 GRAPH_FILE = "model.onnx"
 CONTEXT_GRAPH_FILE = "context.onnx"
@@ -86,7 +90,9 @@ class HeadSpec:
 
     A ``sigmoid`` head gives probabilities decided by ``thresholds``; with ``rollup`` set it is
     what that rollup reports (the multi-domain model's ``basic`` head backs ``ekman``: each basic
-    emotion is present at or above its threshold, ``neutral`` when none is)."""
+    emotion is present at or above its threshold, ``neutral`` when none is).  With
+    ``encoder_weights`` (one per target) a TF-IDF regression (``head_lexical/<name>.npz``) is
+    blended with the graph's output: ``w * graph + (1 - w) * TF-IDF``, before the range clips it."""
 
     output: str
     targets: tuple[str, ...]
@@ -96,6 +102,7 @@ class HeadSpec:
     activation: str = "identity"  # or "sigmoid"
     thresholds: tuple[float, ...] = ()
     rollup: Optional[str] = None
+    encoder_weights: tuple[float, ...] = ()
 
     def to_dict(self) -> dict:
         out = {"output": self.output, "targets": list(self.targets), "range": list(self.range),
@@ -106,6 +113,8 @@ class HeadSpec:
             out["thresholds"] = [round(float(t), 6) for t in self.thresholds]
         if self.rollup:
             out["rollup"] = self.rollup
+        if self.encoder_weights:
+            out["encoder_weights"] = [round(float(w), 6) for w in self.encoder_weights]
         return out
 
     @classmethod
@@ -113,7 +122,7 @@ class HeadSpec:
         return cls(str(data["output"]), tuple(data["targets"]), tuple(float(x) for x in data["range"]),
                    str(data.get("windows", "mean")), float(data.get("neutral", 0.0)),
                    str(data.get("activation", "identity")), tuple(float(t) for t in data.get("thresholds", ())),
-                   data.get("rollup"))
+                   data.get("rollup"), tuple(float(w) for w in data.get("encoder_weights", ())))
 
 
 @dataclass
@@ -208,6 +217,7 @@ class ModelFiles:
     emoji_weights: Optional[np.ndarray] = None  # (n_labels,) logit offsets, emoscope.train.emoji
     language_lexical: dict[str, LexicalWeights] = field(default_factory=dict)
     language_id: Optional[tuple[list[str], LexicalWeights]] = None  # (languages, TF-IDF head): language_id.npz
+    head_lexical: dict[str, LexicalWeights] = field(default_factory=dict)  # {head: TF-IDF regression beside it}
 
     @property
     def graph(self) -> Path:
@@ -220,66 +230,6 @@ class ModelFiles:
     @property
     def context_graph(self) -> Optional[Path]:
         return self.directory / self.config.context_file if self.config.context_file else None
-
-
-# -- where models are ------------------------------------------------------------------------
-def shipped_model_dir(name: str) -> Path:
-    """The folder of a model that ships inside the package (it may not exist)."""
-    return Path(str(resources.files("emoscope") / "models" / name))
-
-
-def shipped_model_names() -> list[str]:
-    root = Path(str(resources.files("emoscope") / "models"))
-    return sorted(p.name for p in root.iterdir() if (p / CONFIG_FILE).is_file()) if root.is_dir() else []
-
-
-# Names that stand for a model: the tiers users ask for by what they need.
-ALIASES = {"fast": "multidomain-minilm", "accurate": "emoscope-accurate",
-           # the default model before multidomain-minilm, which keeps its encoder and labels
-           "goemotions-minilm": "multidomain-minilm"}
-# Models that ship as their own package in this repository (too large for the main one), and the
-# command that installs each from a clone.
-PACKAGES = {"emoscope-accurate": "pip install ./models/emoscope-accurate"}
-ENTRY_POINTS = "emoscope.models"  # an installed model package registers {name: "module:function"}
-
-
-def installed_model_dir(name: str) -> Optional[Path]:
-    """The folder of a model installed as its own package (entry point group ``emoscope.models``)."""
-    from importlib.metadata import entry_points
-
-    for entry in entry_points(group=ENTRY_POINTS):
-        if entry.name == name:
-            return Path(entry.load()())
-    return None
-
-
-def installed_model_names() -> list[str]:
-    """Models installed as packages of their own (entry point group ``emoscope.models``)."""
-    from importlib.metadata import entry_points
-
-    return sorted(entry.name for entry in entry_points(group=ENTRY_POINTS))
-
-
-def resolve_model_dir(spec: Union[str, Path, None], default: str) -> Path:
-    """The directory of ``spec``: ``None`` is the model ``default``; an existing path is itself;
-    otherwise a name (or an alias, :data:`ALIASES`) of a shipped model or of an installed model
-    package.  A known model package that is not installed raises :class:`ModelLoadError` with
-    the command that installs it; an unknown name stays a path, for :func:`read_model` to report."""
-    if spec is not None and Path(spec).exists():
-        return Path(spec)
-    name = str(default if spec is None else spec)
-    name = ALIASES.get(name, name)
-    if shipped_model_dir(name).is_dir():
-        return shipped_model_dir(name)
-    installed = installed_model_dir(name)
-    if installed is not None:
-        if not (installed / CONFIG_FILE).is_file():
-            raise ModelLoadError(f"the installed package of model {name!r} holds no trained model ({installed}): "
-                                 f"train it into the package (docs/training.md) and install it again")
-        return installed
-    if name in PACKAGES:
-        raise ModelLoadError(f"model {name!r} is not installed: {PACKAGES[name]} (from a clone of emoscope)")
-    return Path(name if spec is None else spec)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -338,6 +288,13 @@ def read_model(directory: Union[str, Path]) -> ModelFiles:
     for language in config.language_encoder_weights:
         files.language_lexical[language] = read_lexical(directory / LANGUAGE_LEXICAL_DIR, language)
     files.language_id = read_language_id(directory)
+    for name, head in config.heads.items():
+        if head.encoder_weights:
+            files.head_lexical[name] = read_lexical(directory / HEAD_LEXICAL_DIR, name, "head")
+            if files.head_lexical[name].coef.shape[1] != len(head.targets) or \
+                    len(head.encoder_weights) != len(head.targets):
+                raise ModelLoadError(f"{directory}: the {name!r} head's TF-IDF regression or encoder weights do "
+                                     f"not have its {len(head.targets)} targets")
     return files
 
 
@@ -401,13 +358,15 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
                 graph=None, tokenizer: Optional[Path] = None, thresholds=None, lexical=None,
                 calibration: Optional[tuple] = None, language_thresholds: Optional[dict] = None,
                 language_lexical: Optional[dict] = None, emoji_weights: Optional[np.ndarray] = None,
-                context_graph=None, language_id: Optional[tuple] = None, card=None) -> Path:
+                context_graph=None, language_id: Optional[tuple] = None, head_lexical: Optional[dict] = None,
+                card=None) -> Path:
     """Write a model directory.  ``graph`` is an ONNX file to copy or an ``onnx.ModelProto`` to
     save; ``tokenizer`` a ``tokenizer.json`` to copy; ``card`` a :class:`~emoscope.card.ModelCard`;
     ``labels`` ``None`` for a model without labels (a sentence encoder); ``language_lexical``
     ``{language: head}`` with ``config.language_encoder_weights`` naming the same languages;
     ``context_graph`` an ONNX file to copy as ``config.context_file``; ``language_id``
-    ``(languages, TF-IDF head)`` of a language identifier.  Files a previous model
+    ``(languages, TF-IDF head)`` of a language identifier; ``head_lexical`` ``{head: TF-IDF
+    regression}`` for the heads of ``config.heads`` with ``encoder_weights``.  Files a previous model
     left there that this one does not have are removed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -454,6 +413,11 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
     shutil.rmtree(directory / LANGUAGE_LEXICAL_DIR, ignore_errors=True)
     for language, head in (language_lexical or {}).items():
         write_lexical(directory / LANGUAGE_LEXICAL_DIR, head, language)
+    if sorted(head_lexical or {}) != sorted(name for name, head in config.heads.items() if head.encoder_weights):
+        raise ValueError("head_lexical must hold a TF-IDF regression for each head with encoder_weights")
+    shutil.rmtree(directory / HEAD_LEXICAL_DIR, ignore_errors=True)
+    for name, head in (head_lexical or {}).items():
+        write_lexical(directory / HEAD_LEXICAL_DIR, head, name)
     write_config(directory, config)
     if card is not None:
         card.save(directory)
@@ -488,4 +452,4 @@ def copy_model(files: ModelFiles, target: Union[str, Path], *, thresholds=None) 
                        language_thresholds=files.language_thresholds or None,
                        language_lexical=files.language_lexical or None, emoji_weights=files.emoji_weights,
                        context_graph=files.context_graph, language_id=files.language_id,
-                       card=ModelCard.load(files.directory))
+                       head_lexical=files.head_lexical or None, card=ModelCard.load(files.directory))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from emoscope import EmotionModel, EmotionResult
-from emoscope import persistence
+from emoscope import model_dirs, persistence
 from emoscope.errors import ModelLoadError
 from tests.helpers import run_cli
 
@@ -47,7 +47,7 @@ def test_the_cli_takes_it_by_name():
 
 
 def test_without_the_package_loading_it_names_the_install_command(monkeypatch):
-    monkeypatch.setattr(persistence, "installed_model_dir", lambda name: None)
+    monkeypatch.setattr(model_dirs, "installed_model_dir", lambda name: None)
     with pytest.raises(ModelLoadError, match=r"not installed: pip install \./models/emoscope-accurate") as error:
         EmotionModel.load("accurate")
     assert error.value.exit_code == 7

@@ -42,6 +42,23 @@ def test_categories_vad_and_intensity_come_from_one_graph_run(model):
         np.testing.assert_array_equal(together[name], alone)
 
 
+def test_vad_is_the_graph_head_blended_with_its_tfidf_regression(model):
+    """``w * graph + (1 - w) * TF-IDF`` per target, with the weights the card records."""
+    from emoscope.card import ModelCard
+
+    texts = ["I am absolutely furious, they lied to me again!", "The meeting is at noon in room 4.",
+             "We won the championship!!! " * 40]  # a long text: the graph's windows averaged, the TF-IDF whole
+    head = model.heads["vad"]
+    output = model.encoder.run(texts, extra_outputs=["vad"])
+    graph = np.stack([output.extra["vad"][output.owners == i].mean(axis=0) for i in range(len(texts))])
+    lexical = model.head_lexical["vad"].decision_function(texts)
+    weight = np.asarray(head.encoder_weights, dtype=np.float32)
+    np.testing.assert_allclose(model.predict_heads(texts)["vad"],
+                               np.clip(weight * graph + (1 - weight) * lexical, *head.range), atol=1e-5)
+    recorded = ModelCard.load(model.directory).extra["heads"]["vad"]["tfidf"]["encoder_weight"]
+    assert list(recorded.values()) == list(head.encoder_weights) and 0 < min(head.encoder_weights) < 1
+
+
 def test_heads_leave_the_categories_exactly_as_the_core_graph_gives_them(model, tmp_path):
     pytest.importorskip("onnx")
     from emoscope import EmotionModel

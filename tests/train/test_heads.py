@@ -31,3 +31,6 @@ def test_train_heads_rebuilds_the_shipped_heads(tmp_path, card, model):
     same_numbers(rebuilt["metrics"]["emobank/test"], card["metrics"]["emobank/test"], "emobank/test", loose)
     same_numbers(rebuilt["metrics"]["intensity/dev"], card["metrics"]["intensity/dev"], "intensity/dev", loose)
     assert rebuilt["extra"]["heads"]["vad"]["ridge_alpha"] == card["extra"]["heads"]["vad"]["ridge_alpha"]
+    # the TF-IDF regression beside the VAD head: the same choices on EmoBank dev
+    for key in ("ridge_alpha", "encoder_weight", "terms"):
+        assert rebuilt["extra"]["heads"]["vad"]["tfidf"][key] == card["extra"]["heads"]["vad"]["tfidf"][key], key

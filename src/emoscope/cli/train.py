@@ -195,6 +195,8 @@ def train_heads_command(
     intensity: Path = typer.Option(..., help="SemEval 2025 Task 11 track B folder (train/eng.csv, dev/eng.csv)."),
     out: Path = typer.Option(..., help="Model directory to write (the base model's files plus the heads)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Base model directory (default: the shipped model)."),
+    vad_lexical: bool = typer.Option(True, "--vad-lexical/--no-vad-lexical",
+                                     help="Blend a TF-IDF ridge regression with the VAD head (chosen on EmoBank dev)."),
     threads: Optional[int] = ThreadsOption,
     seed: int = SeedOption,
 ) -> None:
@@ -206,7 +208,8 @@ def train_heads_command(
     base = resolve_model_dir(str(model) if model else None, DEFAULT_MODEL)
     if out.exists() and out.resolve() == base.resolve():
         raise UsageError(f"{out}: write the new model to another directory than its base")
-    heads.train_heads(base, out, emobank, intensity, heads.HeadsArguments(seed=seed, num_threads=threads),
+    heads.train_heads(base, out, emobank, intensity, heads.HeadsArguments(seed=seed, num_threads=threads,
+                                                                              vad_lexical=vad_lexical),
                       progress=progress, command=command_line())
 
 

@@ -126,6 +126,9 @@ class EmotionModel:
         self._neutral_index = self.labels.index(NEUTRAL) if NEUTRAL in self.labels else None
         # extra graph outputs from the same pass (VAD, intensity): {name: HeadSpec}
         self.heads = dict(self.config.heads) if self.task == Task.MULTI_LABEL else {}
+        # TF-IDF regressions blended with some heads' graph outputs (HeadSpec.encoder_weights)
+        self.head_lexical = {name: LexicalHead.from_weights(weights) for name, weights in files.head_lexical.items()
+                             if name in self.heads}
         self.language_thresholds: dict = files.language_thresholds
         # per-language TF-IDF heads (built on first use) and the encoder's weight in each blend
         self.language_encoder_weights: dict = dict(self.config.language_encoder_weights)
@@ -251,8 +254,14 @@ class EmotionModel:
             for name, head in self.heads.items():
                 merge = mean_over_windows if head.windows == "mean" else max_over_windows
                 values = output.extra[head.output]
-                values = sigmoid(values) if head.activation == "sigmoid" else values
-                heads[name][keep] = np.clip(merge(values, output.owners, len(kept)), *head.range)
+                values = merge(sigmoid(values) if head.activation == "sigmoid" else values, output.owners, len(kept))
+                if name in self.head_lexical:  # the whole text's TF-IDF, blended in the head's own units
+                    lexical_head = self.head_lexical[name]
+                    weight = np.asarray(head.encoder_weights, dtype=np.float32)
+                    values = weight * values + (1.0 - weight) * (
+                        lexical_head.predict_proba(kept) if head.activation == "sigmoid"
+                        else lexical_head.decision_function(kept))
+                heads[name][keep] = np.clip(values, *head.range)
             if self.task == Task.REGRESSION:
                 encoder[keep] = mean_over_windows(output.logits, output.owners, len(kept))
             elif self.task == Task.SINGLE_LABEL:

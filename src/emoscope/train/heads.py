@@ -22,6 +22,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Optional
 
+import numpy as np
+
 from ..card import CardSection, ModelCard
 from ..data import emobank as emobank_data
 from ..data import semeval
@@ -33,6 +35,7 @@ from ..text.model import EmotionModel
 from .arguments import HeadsArguments
 from .export import LAYERS_OUTPUT
 from .features import fit_ridge, layer_features
+from .lexical import fit_lexical_blend
 from .graph import add_layers_output, add_linear_head, core_graph, drop_output
 
 METHOD = ("sequential: frozen encoder; ridge regression on the mean-pooled hidden states of all 7 layers "
@@ -49,13 +52,18 @@ def _other_heads(base: ModelFiles) -> dict:
     return {name: head for name, head in base.config.heads.items() if name not in REBUILT}
 
 
-def with_graph(base: ModelFiles, out_dir: Path, graph, heads: dict, card: Optional[ModelCard]) -> Path:
-    """``out_dir``: ``base``'s model with this graph and these heads in place of its own."""
+def with_graph(base: ModelFiles, out_dir: Path, graph, heads: dict, card: Optional[ModelCard],
+               head_lexical: Optional[dict] = None) -> Path:
+    """``out_dir``: ``base``'s model with this graph and these heads (and, for those of them with
+    ``encoder_weights``, ``head_lexical``'s TF-IDF regressions, else the base's) in place of its own."""
     config = replace(base.config, heads=heads, extra=dict(base.config.extra))
+    lexical = {name: weights for name, weights in {**base.head_lexical, **(head_lexical or {})}.items()
+               if name in heads and heads[name].encoder_weights}
     return write_model(out_dir, config, base.labels, graph=graph, tokenizer=base.tokenizer,
                        thresholds=base.thresholds, lexical=base.lexical, calibration=base.calibration,
                        language_thresholds=base.language_thresholds or None,
-                       language_lexical=base.language_lexical or None, card=card)
+                       language_lexical=base.language_lexical or None, emoji_weights=base.emoji_weights,
+                       head_lexical=lexical or None, card=card)
 
 
 def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
@@ -92,12 +100,22 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
     intensity = fit_ridge(features["intensity_train"], intensity_rows["train"].targets, args.alphas,
                           folds=args.folds, seed=args.seed)
 
+    vad_head, head_lexical, blend = VAD_HEAD, {}, None
+    if args.vad_lexical:
+        progress("fitting a TF-IDF ridge beside the VAD head (penalty and blend chosen on EmoBank dev)")
+        # the head's dev predictions clipped as the model clips them, so the blend is chosen as it runs
+        head_dev = np.clip(vad.predict(features["emobank_dev"]), *VAD_HEAD.range)
+        blend = fit_lexical_blend(vad_rows["train"].texts, vad_rows["train"].targets, vad_rows["dev"].texts,
+                                  vad_rows["dev"].targets, head_dev, args.lexical_alphas,
+                                  args.lexical_encoder_weights, VAD_HEAD.targets)
+        vad_head, head_lexical = replace(VAD_HEAD, encoder_weights=blend.encoder_weights), {"vad": blend.head}
     graph = onnx.load(str(probe))
     graph = add_linear_head(graph, "vad", vad.weight, vad.bias)
     graph = add_linear_head(graph, "intensity", intensity.weight, intensity.bias)
     graph = drop_output(graph, LAYERS_OUTPUT)
     card = ModelCard.load(base_dir) or ModelCard(out_dir.name, "multi-label emotion classification")
-    with_graph(base, out_dir, graph, {**_other_heads(base), "vad": VAD_HEAD, "intensity": INTENSITY_HEAD}, None)
+    with_graph(base, out_dir, graph, {**_other_heads(base), "vad": vad_head, "intensity": INTENSITY_HEAD}, None,
+               head_lexical)
     shutil.rmtree(work)
 
     progress("evaluating the written model")
@@ -112,7 +130,13 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
         "vad": {"data": f"{emobank_data.LICENCE}, its split column",
                 "scale": "1-5 (EmoBank's); 3 is neutral; rescaled to -1..1 as (x - 3) / 2",
                 "ridge_alpha": dict(zip(VAD_HEAD.targets, vad.alphas)),
-                "penalty_chosen_on": "EmoBank dev", "train": len(vad_rows["train"])},
+                "penalty_chosen_on": "EmoBank dev", "train": len(vad_rows["train"]),
+                **({"tfidf": {"method": "word 1-2-gram + char_wb 2-5-gram TF-IDF (sublinear, terms in 2 texts), "
+                                        "ridge regression on EmoBank train; w * head + (1 - w) * TF-IDF",
+                              "terms": len(blend.head.terms),
+                              "ridge_alpha": dict(zip(VAD_HEAD.targets, blend.alphas)),
+                              "encoder_weight": dict(zip(VAD_HEAD.targets, blend.encoder_weights)),
+                              "chosen_on": "EmoBank dev", "dev_r": blend.dev_r}} if blend else {})},
         "intensity": {"data": "SemEval 2025 Task 11 track B, English", "scale": "0-3 per emotion",
                       "ridge_alpha": dict(zip(INTENSITY_HEAD.targets, intensity.alphas)),
                       "penalty_chosen_on": f"{args.folds}-fold cross-validation on train",
@@ -138,6 +162,11 @@ def heads_section(record: dict, payloads: list[dict]) -> CardSection:
     lines = [f"- Method: {record['method']}",
              f"- VAD: {vad['data']}; scale {vad['scale']}; {vad['train']} training texts; ridge penalty chosen "
              f"on {vad['penalty_chosen_on']}",
+             *([f"- VAD blended with a TF-IDF head: {vad['tfidf']['method']} ({vad['tfidf']['terms']} terms); per "
+                f"target the penalty and the head's weight w chosen on {vad['tfidf']['chosen_on']}: "
+                + "; ".join(f"{t} w {w}, dev r {vad['tfidf']['dev_r'][t]['head']:.4f} alone, "
+                            f"{vad['tfidf']['dev_r'][t]['blend']:.4f} blended"
+                            for t, w in vad['tfidf']['encoder_weight'].items())] if "tfidf" in vad else []),
              f"- Intensity: {intensity['data']}; scale {intensity['scale']}; {intensity['train']} training "
              f"texts; ridge penalty chosen by {intensity['penalty_chosen_on']}",
              f"- Command: `{record['command']}` ({record['wall_seconds']:.0f} s)"]
