@@ -88,6 +88,35 @@ def test_a_head_whose_tfidf_regression_is_missing_or_misshapen_is_named(model, t
                     thresholds=files.thresholds)
 
 
+def test_a_model_whose_heads_come_from_a_second_graph(model, tmp_path):
+    """``config.heads_file``: every head read from a second graph (the accurate tier's layout),
+    here a copy of the model's own graph, so the heads must come out exactly as the model's."""
+    import shutil
+
+    files = read_model(model.directory)
+    source = tmp_path / "source"
+    source.mkdir()
+    shutil.copyfile(files.graph, source / "heads.onnx")
+    shutil.copyfile(files.tokenizer, source / "heads_tokenizer.json")
+    config = ModelConfig.from_dict({**files.config.to_dict(), "heads_file": "heads.onnx",
+                                    "heads_tokenizer_file": "heads_tokenizer.json"})
+    written = write_model(tmp_path / "two", config, files.labels, graph=files.graph, tokenizer=files.tokenizer,
+                          thresholds=files.thresholds, lexical=files.lexical, calibration=files.calibration,
+                          emoji_weights=files.emoji_weights, head_lexical=files.head_lexical,
+                          heads_graph=(source / "heads.onnx", source / "heads_tokenizer.json"))
+    two = EmotionModel.load(written)
+    assert two.heads_encoder is not two.encoder
+    texts = ["I can't believe it, this is wonderful!", "", "Leave me alone. " * 60]
+    for name, values in model.predict_heads(texts).items():
+        np.testing.assert_allclose(two.predict_heads(texts)[name], values, atol=1e-6, err_msg=name)
+    np.testing.assert_array_equal(two.predict_proba(texts), model.predict_proba(texts))
+    copy = read_model(EmotionModel.load(written).save_pretrained(tmp_path / "copy"))  # saved whole
+    assert copy.heads_graph is not None and all(path.is_file() for path in copy.heads_graph)
+    (written / "heads.onnx").unlink()
+    with pytest.raises(ModelLoadError, match="no heads.onnx, which its config.json names"):
+        read_model(written)
+
+
 def test_errors_name_the_problem(tmp_path):
     (tmp_path / CONFIG_FILE).write_text(json.dumps({"task": "telepathy"}))
     with pytest.raises(ModelLoadError, match="unknown task 'telepathy'"):

@@ -22,6 +22,9 @@ the model and whatever kind it is::
     model.onnx, tokenizer.json  the graph and the tokenizer
     context.onnx                dialogue-turn models: the recurrent layer over turn vectors
                                 (optional; ``config.context_file``, see emoscope.text.context)
+    heads.onnx, heads_tokenizer.json   a second encoder whose outputs are the heads (optional;
+                                ``config.heads_file``: the accurate tier reads its labels with
+                                the default model's graph and its heads with a larger encoder)
     model_card.json, README.md  the card (see :mod:`emoscope.card`)
 
 Shipped models live in ``emoscope/models/<name>/``; :func:`resolve_model_dir` (in
@@ -57,6 +60,7 @@ HEAD_LEXICAL_DIR = "head_lexical"
 ZERO_SHOT_FILE = "zero_shot.json"
 GRAPH_FILE = "model.onnx"
 CONTEXT_GRAPH_FILE = "context.onnx"
+HEADS_GRAPH_FILE, HEADS_TOKENIZER_FILE = "heads.onnx", "heads_tokenizer.json"  # the names recipes give them
 TOKENIZER_FILE = "tokenizer.json"
 DEFAULT_THRESHOLD = 0.5
 
@@ -159,6 +163,10 @@ class ModelConfig:
     # image models: the graph reads greyscale crops of image_size x image_size pixels in [0, 1]
     image_size: Optional[int] = None
     heads: dict[str, HeadSpec] = field(default_factory=dict)
+    # a second graph (and its tokenizer) that computes every head of ``heads`` instead of the main
+    # graph; it reads the same windows settings
+    heads_file: Optional[str] = None
+    heads_tokenizer_file: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
     format_version: int = FORMAT_VERSION
 
@@ -166,7 +174,7 @@ class ModelConfig:
               "batch_size", "long_texts", "lexical", "encoder_weight", "language_encoder_weights",
               "at_least_one_label",
               "context_turns", "context_file", "normalize_emoji", "quantized", "base_model", "sample_rate", "segment_seconds",
-              "image_size")
+              "image_size", "heads_file", "heads_tokenizer_file")
 
     @classmethod
     def from_dict(cls, data: dict, source: str = CONFIG_FILE) -> "ModelConfig":
@@ -231,6 +239,13 @@ class ModelFiles:
     def context_graph(self) -> Optional[Path]:
         return self.directory / self.config.context_file if self.config.context_file else None
 
+    @property
+    def heads_graph(self) -> Optional[tuple[Path, Path]]:
+        """(graph, tokenizer) of the heads' own encoder, or ``None`` when the main graph has them."""
+        if not self.config.heads_file:
+            return None
+        return self.directory / self.config.heads_file, self.directory / str(self.config.heads_tokenizer_file)
+
 
 # -- reading ---------------------------------------------------------------------------------
 def _read_json(path: Path, what: str):
@@ -285,6 +300,10 @@ def read_model(directory: Union[str, Path]) -> ModelFiles:
     if files.context_graph is not None and not files.context_graph.is_file():
         raise ModelLoadError(f"{directory}: cannot read model files (no {config.context_file}, the context graph "
                              f"its {CONFIG_FILE} names)")
+    for path in files.heads_graph or ():
+        if not path.is_file():
+            raise ModelLoadError(f"{directory}: cannot read model files (no {path.name}, which its {CONFIG_FILE} "
+                                 f"names for the heads' encoder)")
     for language in config.language_encoder_weights:
         files.language_lexical[language] = read_lexical(directory / LANGUAGE_LEXICAL_DIR, language)
     files.language_id = read_language_id(directory)
@@ -359,15 +378,16 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
                 calibration: Optional[tuple] = None, language_thresholds: Optional[dict] = None,
                 language_lexical: Optional[dict] = None, emoji_weights: Optional[np.ndarray] = None,
                 context_graph=None, language_id: Optional[tuple] = None, head_lexical: Optional[dict] = None,
-                card=None) -> Path:
+                heads_graph: Optional[tuple] = None, card=None) -> Path:
     """Write a model directory.  ``graph`` is an ONNX file to copy or an ``onnx.ModelProto`` to
     save; ``tokenizer`` a ``tokenizer.json`` to copy; ``card`` a :class:`~emoscope.card.ModelCard`;
     ``labels`` ``None`` for a model without labels (a sentence encoder); ``language_lexical``
     ``{language: head}`` with ``config.language_encoder_weights`` naming the same languages;
     ``context_graph`` an ONNX file to copy as ``config.context_file``; ``language_id``
     ``(languages, TF-IDF head)`` of a language identifier; ``head_lexical`` ``{head: TF-IDF
-    regression}`` for the heads of ``config.heads`` with ``encoder_weights``.  Files a previous model
-    left there that this one does not have are removed."""
+    regression}`` for the heads of ``config.heads`` with ``encoder_weights``; ``heads_graph``
+    ``(graph, tokenizer)`` files to copy as ``config.heads_file`` and ``config.heads_tokenizer_file``.
+    Files a previous model left there that this one does not have are removed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     config.lexical = lexical is not None if config.task.sigmoid else config.lexical
@@ -389,6 +409,15 @@ def write_model(directory: Union[str, Path], config: ModelConfig, labels: Option
             shutil.copyfile(context_graph, directory / config.context_file)
     if tokenizer is not None and Path(tokenizer).resolve() != (directory / config.tokenizer_file).resolve():
         copy_tokenizer(tokenizer, directory / config.tokenizer_file)
+    if heads_graph is None and not config.heads_file:
+        for name in (HEADS_GRAPH_FILE, HEADS_TOKENIZER_FILE):
+            (directory / name).unlink(missing_ok=True)
+    if heads_graph is not None:
+        if not (config.heads_file and config.heads_tokenizer_file):
+            raise ValueError("a heads graph needs config.heads_file and config.heads_tokenizer_file")
+        for source, name in zip(heads_graph, (config.heads_file, config.heads_tokenizer_file)):
+            if Path(source).resolve() != (directory / name).resolve():
+                shutil.copyfile(source, directory / name)
     if labels is not None:
         _write_json(directory / LABELS_FILE, list(labels))
     if thresholds is not None:
@@ -452,4 +481,5 @@ def copy_model(files: ModelFiles, target: Union[str, Path], *, thresholds=None) 
                        language_thresholds=files.language_thresholds or None,
                        language_lexical=files.language_lexical or None, emoji_weights=files.emoji_weights,
                        context_graph=files.context_graph, language_id=files.language_id,
-                       head_lexical=files.head_lexical or None, card=ModelCard.load(files.directory))
+                       head_lexical=files.head_lexical or None, heads_graph=files.heads_graph,
+                       card=ModelCard.load(files.directory))

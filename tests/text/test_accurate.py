@@ -27,16 +27,31 @@ def test_it_is_found_by_name_and_answers_like_the_default_model(accurate, model)
     assert isinstance(result, EmotionResult) and result.labels and result.vad is not None
     assert "anger" in result.rollup("ekman").labels and result.intensity["anger"] > result.intensity["joy"]
     assert set(result.to_dict()) == set(model.predict(text).to_dict())
-    size = sum(f.stat().st_size for f in accurate.directory.iterdir())
+    size = sum(f.stat().st_size for f in accurate.directory.rglob("*") if f.is_file())
     assert size <= 120e6
+
+
+@needs_package
+def test_labels_are_the_default_models_and_heads_come_from_the_larger_encoder(accurate, model):
+    texts = ["Thank you so much, you made my day!", "I miss her every single day.", ""]
+    np.testing.assert_array_equal(accurate.predict_proba(texts), model.predict_proba(texts))
+    assert accurate.heads_encoder is not accurate.encoder  # config heads_file: a second graph
+    heads = accurate.predict_heads(texts)
+    output = accurate.heads_encoder.run(texts[:2], "embedding", ["basic", "intensity"])
+    np.testing.assert_allclose(heads["intensity"][:2], np.clip(output.extra["intensity"], 0, 3), atol=1e-5)
+    np.testing.assert_allclose(heads["basic"][:2], 1 / (1 + np.exp(-output.extra["basic"])), atol=1e-5)
+    assert not np.allclose(heads["intensity"][:2], model.predict_heads(texts[:2])["intensity"], atol=0.01)
+    assert heads["vad"][2].tolist() == [3.0, 3.0, 3.0]  # an empty text is neutral
 
 
 @needs_package
 def test_batches_do_not_couple_texts(accurate):
     texts = ["ok", "", "What a lovely surprise, thank you!", "I am so furious right now!!! " * 10, "Why?"]
-    together = accurate.predict_proba(texts)
+    together, heads = accurate.predict_proba(texts), accurate.predict_heads(texts)
     for i, text in enumerate(texts):
         np.testing.assert_allclose(accurate.predict_proba([text])[0], together[i], atol=1e-5, rtol=0)
+        for name, values in accurate.predict_heads([text]).items():
+            np.testing.assert_allclose(values[0], heads[name][i], atol=1e-5, rtol=0, err_msg=name)
 
 
 @needs_package

@@ -108,6 +108,10 @@ def train_accurate_command(
                                            f"(default {default_of(TunedAccurateArguments, 'epochs')}), else of the "
                                            f"network (default {default_of(AccurateArguments, 'epochs')})."),
     hidden_size: int = typer.Option(default_of(AccurateArguments, "hidden_size"), help="Width of the shared hidden layer (frozen encoder)."),
+    labels_model: Optional[str] = typer.Option(
+        None, help="Take the 28 GoEmotions labels from this model as it is (a name such as 'fast', or a folder) and "
+        "fit only the basic-emotion, VAD and intensity heads on the frozen encoder, in a second graph (the shipped "
+        "tier). Default: one graph, a network on the frozen encoder's every layer for every output."),
     seed: int = SeedOption,
     threads: Optional[int] = ThreadsOption,
     max_train_samples: Optional[int] = typer.Option(None, help=f"Use only the first N texts of each training set {SMOKE}."),
@@ -124,6 +128,13 @@ def train_accurate_command(
                                       progress=progress, command=command_line())
         return
     args = AccurateArguments(hidden_size=hidden_size, **common, **({"epochs": epochs} if epochs is not None else {}))
+    if labels_model is not None:
+        from ..persistence import resolve_model_dir
+
+        recipe("accurate_heads").train_accurate_two_encoders(
+            resolve_model_dir(labels_model, labels_model), goemotions, track_a, track_b, emobank, meld, out, args,
+            work=work, progress=progress, command=command_line())
+        return
     accurate.train_accurate(goemotions, track_a, track_b, emobank, meld, out, args, work=work, progress=progress,
                             command=command_line())
 

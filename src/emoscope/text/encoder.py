@@ -71,7 +71,7 @@ class OnnxTextEncoder:
                 raise ModelLoadError(f"{path}: model file missing")
         if stride < 1 or stride > max_tokens - 2:
             raise ValueError(f"stride must be between 1 and max_tokens - 2, got {stride}")
-        self.model_path = Path(model_path)
+        self.model_path, self.tokenizer_path = Path(model_path), Path(tokenizer_path)
         self.session = self._open_session(num_threads)
         self.workers = runtime_threads(num_threads) or os.cpu_count() or 1
         self._single_thread_session = None

@@ -102,6 +102,9 @@ def _require_label_task(directory: Path, config: ModelConfig) -> None:
                              f"({_KIND_OF_TASK.get(config.task, 'another model kind')} reads it)")
 
 
+HEADS_GRAPH_OUTPUT = "embedding"  # what a heads graph outputs besides its heads (its last layer, mean-pooled)
+
+
 class EmotionModel:
     """Emotion classifier (multi-label, single-label) or regressor of texts, backed by an ONNX
     encoder (plus an optional lexical head); the shipped one adds VAD and intensity heads.
@@ -111,7 +114,8 @@ class EmotionModel:
     ('gratitude',)
     """
 
-    def __init__(self, files: ModelFiles, encoder: OnnxTextEncoder, lexical: Optional[LexicalHead] = None):
+    def __init__(self, files: ModelFiles, encoder: OnnxTextEncoder, lexical: Optional[LexicalHead] = None,
+                 heads_encoder: Optional[OnnxTextEncoder] = None):
         _require_label_task(files.directory, files.config)
         self.files = files
         self.directory = files.directory
@@ -119,6 +123,8 @@ class EmotionModel:
         self.labels = list(files.labels)
         self.thresholds = files.thresholds
         self.encoder = encoder
+        # the encoder whose outputs are the heads: the main one, or a second graph (config.heads_file)
+        self.heads_encoder = heads_encoder or encoder
         self.lexical = lexical
         self.encoder_weight = float(self.config.encoder_weight) if lexical else 1.0
         self.task = self.config.task
@@ -154,7 +160,13 @@ class EmotionModel:
         encoder = OnnxTextEncoder.from_config(files.directory, files.config, num_threads=num_threads,
                                               batch_size=batch_size)
         lexical = LexicalHead.from_weights(files.lexical) if files.lexical is not None else None
-        return cls(files, encoder, lexical)
+        heads_encoder = None
+        if files.heads_graph is not None:
+            graph, tokenizer = files.heads_graph
+            heads_encoder = OnnxTextEncoder(graph, tokenizer, max_tokens=int(files.config.max_tokens),
+                                            stride=int(files.config.stride), batch_size=encoder.batch_size,
+                                            num_threads=num_threads, truncate=files.config.long_texts == "truncate")
+        return cls(files, encoder, lexical, heads_encoder)
 
     @classmethod
     def from_pretrained(cls, path: Optional[Union[str, Path]] = None, **kwargs) -> "EmotionModel":
@@ -250,11 +262,15 @@ class EmotionModel:
             if self.emoji_weights is not None:
                 emoji = np.zeros(encoder.shape, dtype=np.float32)
                 emoji[keep] = self._emoji_meanings(given, kept)
-            output = self.encoder.run(kept, extra_outputs=[h.output for h in self.heads.values()])
+            separate = self.heads_encoder is not self.encoder
+            output = self.encoder.run(kept, extra_outputs=[] if separate else [h.output for h in self.heads.values()])
+            heads_output = (self.heads_encoder.run(kept, HEADS_GRAPH_OUTPUT, [h.output for h in self.heads.values()])
+                            if separate and self.heads else output)
             for name, head in self.heads.items():
                 merge = mean_over_windows if head.windows == "mean" else max_over_windows
-                values = output.extra[head.output]
-                values = merge(sigmoid(values) if head.activation == "sigmoid" else values, output.owners, len(kept))
+                values = heads_output.extra[head.output]
+                values = merge(sigmoid(values) if head.activation == "sigmoid" else values, heads_output.owners,
+                               len(kept))
                 if name in self.head_lexical:  # the whole text's TF-IDF, blended in the head's own units
                     lexical_head = self.head_lexical[name]
                     weight = np.asarray(head.encoder_weights, dtype=np.float32)

@@ -113,6 +113,19 @@ def train_network(features: np.ndarray, rows: dict[str, int], tasks: list[Traini
     return weight, bias, heads, run
 
 
+def frozen_encoder(args: AccurateArguments, work: Path, max_tokens: int, stride: int,
+                   progress: Callable[[str], None]) -> tuple[OnnxTextEncoder, str]:
+    """(encoder, its description) of ``args.base_model`` read frozen, every layer mean-pooled (4-bit
+    weights), its graph exported once into ``work/encoder.onnx``."""
+    base, base_source = resolve_base_model(args.base_model)
+    graph_path = work / "encoder.onnx"
+    if not graph_path.is_file():
+        progress(f"exporting the frozen encoder {base_source} (all layers, 4-bit weights)")
+        export_frozen_encoder(base, graph_path)
+    return OnnxTextEncoder(graph_path, base / "tokenizer.json", max_tokens=max_tokens, stride=stride,
+                           batch_size=args.inference_batch_size, num_threads=args.num_threads), base_source
+
+
 def train_accurate(goemotions_dir: Path, track_a: Path, track_b: Path, emobank: Path, meld_dir: Path, out_dir: Path,
                    args: AccurateArguments, *, work: Path = Path("runs/emoscope-accurate-work"),
                    progress: Callable[[str], None] = print, command: Optional[str] = None) -> ModelCard:
@@ -128,14 +141,8 @@ def train_accurate(goemotions_dir: Path, track_a: Path, track_b: Path, emobank: 
     intensity = intensity.subset([t not in held_out for t in intensity.texts]).head(args.max_train_samples)
     tasks = _tasks(data, vad, intensity, args.semeval_repeats)
 
-    base, base_source = resolve_base_model(args.base_model)
-    graph_path = work / "encoder.onnx"
-    if not graph_path.is_file():
-        progress(f"exporting the frozen encoder {base_source} (all layers, 4-bit weights)")
-        export_frozen_encoder(base, graph_path)
-    tokenizer = base / "tokenizer.json"
-    encoder = OnnxTextEncoder(graph_path, tokenizer, max_tokens=args.max_tokens, stride=args.stride,
-                              batch_size=args.inference_batch_size, num_threads=args.num_threads)
+    encoder, base_source = frozen_encoder(args, work, args.max_tokens, args.stride, progress)
+    graph_path, tokenizer = encoder.model_path, encoder.tokenizer_path
     texts = [t for task in tasks for t in task.texts]
     rows, features = cached_features(encoder, texts, work / "features" / file_digest(graph_path), progress)
     progress(f"training the heads on {features.shape[1]} features of {len(rows)} texts")

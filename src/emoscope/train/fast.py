@@ -266,13 +266,17 @@ def _card(out_dir: Path, data: MultiDomainData, built: dict, calibration: dict, 
 
 # --- the default model as shipped: a built GoEmotions model kept frozen, a basic head on its layers ---
 
+def basic_texts(data: MultiDomainData) -> dict[str, list[str]]:
+    """The texts :func:`fit_basic_head` reads the features of, by the names it reads them under."""
+    return {"semeval_train": data.semeval_train.texts, "semeval_holdout": data.semeval_holdout.texts,
+            "meld_train": [repair_text(t) for t in data.meld_train.texts],
+            "meld_dev": [repair_text(t) for t in data.meld_dev.texts]}
+
+
 def _basic_features(encoder, data: MultiDomainData) -> dict[str, np.ndarray]:
     from .features import layer_features
 
-    texts = {"semeval_train": data.semeval_train.texts, "semeval_holdout": data.semeval_holdout.texts,
-             "meld_train": [repair_text(t) for t in data.meld_train.texts],
-             "meld_dev": [repair_text(t) for t in data.meld_dev.texts]}
-    return {name: layer_features(encoder, rows) for name, rows in texts.items()}
+    return {name: layer_features(encoder, rows) for name, rows in basic_texts(data).items()}
 
 
 def _teacher_rows(encoder, data: MultiDomainData, emobank: Path, args: FastArguments, work: Path,

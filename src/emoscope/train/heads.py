@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -34,8 +34,8 @@ from ..text.encoder import OnnxTextEncoder
 from ..text.model import EmotionModel
 from .arguments import HeadsArguments
 from .export import LAYERS_OUTPUT
-from .features import fit_ridge, layer_features
-from .lexical import fit_lexical_blend
+from .features import RidgeFit, fit_ridge, layer_features
+from .lexical import LexicalBlend, fit_lexical_blend
 from .graph import add_layers_output, add_linear_head, core_graph, drop_output
 
 METHOD = ("sequential: frozen encoder; ridge regression on the mean-pooled hidden states of all 7 layers "
@@ -66,6 +66,56 @@ def with_graph(base: ModelFiles, out_dir: Path, graph, heads: dict, card: Option
                        head_lexical=lexical or None, card=card)
 
 
+@dataclass
+class FittedHeads:
+    """The VAD and intensity heads fitted on an encoder's features (see :func:`fit_vad_and_intensity`)."""
+
+    vad: RidgeFit
+    intensity: RidgeFit
+    vad_head: HeadSpec  # VAD_HEAD, with the TF-IDF blend's encoder weights when it has one
+    head_lexical: dict  # {"vad": TF-IDF regression} or {}
+    blend: Optional[LexicalBlend]
+
+
+def fit_vad_and_intensity(features: dict, vad_rows: dict, intensity_rows: dict, args: HeadsArguments,
+                          progress: Callable[[str], None] = print) -> FittedHeads:
+    """Ridge heads on ``features`` (``emobank_{train,dev}``, ``intensity_train``): VAD with its
+    penalty on EmoBank dev (and, with ``args.vad_lexical``, a TF-IDF ridge blended beside it, chosen
+    there too), intensity with its penalty by ``args.folds``-fold cross-validation on train."""
+    progress("fitting the VAD head (penalty chosen on EmoBank dev)")
+    vad = fit_ridge(features["emobank_train"], vad_rows["train"].targets, args.alphas,
+                    dev=(features["emobank_dev"], vad_rows["dev"].targets))
+    progress(f"fitting the intensity head (penalty chosen by {args.folds}-fold cross-validation on train)")
+    intensity = fit_ridge(features["intensity_train"], intensity_rows["train"].targets, args.alphas,
+                          folds=args.folds, seed=args.seed)
+    if not args.vad_lexical:
+        return FittedHeads(vad, intensity, VAD_HEAD, {}, None)
+    progress("fitting a TF-IDF ridge beside the VAD head (penalty and blend chosen on EmoBank dev)")
+    # the head's dev predictions clipped as the model clips them, so the blend is chosen as it runs
+    head_dev = np.clip(vad.predict(features["emobank_dev"]), *VAD_HEAD.range)
+    blend = fit_lexical_blend(vad_rows["train"].texts, vad_rows["train"].targets, vad_rows["dev"].texts,
+                              vad_rows["dev"].targets, head_dev, args.lexical_alphas,
+                              args.lexical_encoder_weights, VAD_HEAD.targets)
+    return FittedHeads(vad, intensity, replace(VAD_HEAD, encoder_weights=blend.encoder_weights),
+                       {"vad": blend.head}, blend)
+
+
+def add_vad_and_intensity(graph, fitted: FittedHeads):
+    """``graph`` (with the ``layers`` output) with the ``vad`` and ``intensity`` outputs, less ``layers``."""
+    graph = add_linear_head(graph, "vad", fitted.vad.weight, fitted.vad.bias)
+    graph = add_linear_head(graph, "intensity", fitted.intensity.weight, fitted.intensity.bias)
+    return drop_output(graph, LAYERS_OUTPUT)
+
+
+def read_vad_and_intensity(emobank: Path, track_b: Path) -> tuple[dict, dict]:
+    """EmoBank's and SemEval track B English's rows by split (EmoBank must have all three splits)."""
+    vad_rows, intensity_rows = emobank_data.read_emobank(emobank), semeval.read_intensity(track_b)
+    for split in ("train", "dev", "test"):
+        if split not in vad_rows or not len(vad_rows[split]):
+            raise InputDecodeError(f"{emobank}: no {split!r} rows in the split column")
+    return vad_rows, intensity_rows
+
+
 def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
                 args: HeadsArguments, progress: Callable[[str], None] = print,
                 command: Optional[str] = None) -> ModelCard:
@@ -76,10 +126,7 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
     started = time.perf_counter()
     base_dir, out_dir = Path(base_dir), Path(out_dir)
     base = read_model(base_dir)
-    vad_rows, intensity_rows = emobank_data.read_emobank(emobank), semeval.read_intensity(track_b)
-    for split in ("train", "dev", "test"):
-        if split not in vad_rows or not len(vad_rows[split]):
-            raise InputDecodeError(f"{emobank}: no {split!r} rows in the split column")
+    vad_rows, intensity_rows = read_vad_and_intensity(emobank, track_b)
 
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -93,29 +140,11 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
     features = {f"emobank_{s}": layer_features(encoder, vad_rows[s].texts) for s in ("train", "dev", "test")}
     features.update({f"intensity_{s}": layer_features(encoder, intensity_rows[s].texts) for s in ("train", "dev")})
 
-    progress("fitting the VAD head (penalty chosen on EmoBank dev)")
-    vad = fit_ridge(features["emobank_train"], vad_rows["train"].targets, args.alphas,
-                    dev=(features["emobank_dev"], vad_rows["dev"].targets))
-    progress(f"fitting the intensity head (penalty chosen by {args.folds}-fold cross-validation on train)")
-    intensity = fit_ridge(features["intensity_train"], intensity_rows["train"].targets, args.alphas,
-                          folds=args.folds, seed=args.seed)
-
-    vad_head, head_lexical, blend = VAD_HEAD, {}, None
-    if args.vad_lexical:
-        progress("fitting a TF-IDF ridge beside the VAD head (penalty and blend chosen on EmoBank dev)")
-        # the head's dev predictions clipped as the model clips them, so the blend is chosen as it runs
-        head_dev = np.clip(vad.predict(features["emobank_dev"]), *VAD_HEAD.range)
-        blend = fit_lexical_blend(vad_rows["train"].texts, vad_rows["train"].targets, vad_rows["dev"].texts,
-                                  vad_rows["dev"].targets, head_dev, args.lexical_alphas,
-                                  args.lexical_encoder_weights, VAD_HEAD.targets)
-        vad_head, head_lexical = replace(VAD_HEAD, encoder_weights=blend.encoder_weights), {"vad": blend.head}
-    graph = onnx.load(str(probe))
-    graph = add_linear_head(graph, "vad", vad.weight, vad.bias)
-    graph = add_linear_head(graph, "intensity", intensity.weight, intensity.bias)
-    graph = drop_output(graph, LAYERS_OUTPUT)
+    fitted = fit_vad_and_intensity(features, vad_rows, intensity_rows, args, progress)
+    graph = add_vad_and_intensity(onnx.load(str(probe)), fitted)
     card = ModelCard.load(base_dir) or ModelCard(out_dir.name, "multi-label emotion classification")
-    with_graph(base, out_dir, graph, {**_other_heads(base), "vad": vad_head, "intensity": INTENSITY_HEAD}, None,
-               head_lexical)
+    with_graph(base, out_dir, graph, {**_other_heads(base), "vad": fitted.vad_head, "intensity": INTENSITY_HEAD},
+               None, fitted.head_lexical)
     shutil.rmtree(work)
 
     progress("evaluating the written model")
@@ -125,25 +154,8 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
                 for split in ("test", "dev")]
     payloads.append({"dataset": "intensity", "split": "dev", "model": model.name,
                      **evaluate_head(model, "intensity", intensity_rows["dev"].texts, intensity_rows["dev"].targets)})
-    record = {
-        "method": METHOD,
-        "vad": {"data": f"{emobank_data.LICENCE}, its split column",
-                "scale": "1-5 (EmoBank's); 3 is neutral; rescaled to -1..1 as (x - 3) / 2",
-                "ridge_alpha": dict(zip(VAD_HEAD.targets, vad.alphas)),
-                "penalty_chosen_on": "EmoBank dev", "train": len(vad_rows["train"]),
-                **({"tfidf": {"method": "word 1-2-gram + char_wb 2-5-gram TF-IDF (sublinear, terms in 2 texts), "
-                                        "ridge regression on EmoBank train; w * head + (1 - w) * TF-IDF",
-                              "terms": len(blend.head.terms),
-                              "ridge_alpha": dict(zip(VAD_HEAD.targets, blend.alphas)),
-                              "encoder_weight": dict(zip(VAD_HEAD.targets, blend.encoder_weights)),
-                              "chosen_on": "EmoBank dev", "dev_r": blend.dev_r}} if blend else {})},
-        "intensity": {"data": "SemEval 2025 Task 11 track B, English", "scale": "0-3 per emotion",
-                      "ridge_alpha": dict(zip(INTENSITY_HEAD.targets, intensity.alphas)),
-                      "penalty_chosen_on": f"{args.folds}-fold cross-validation on train",
-                      "train": len(intensity_rows["train"])},
-        "command": command or "",
-        "wall_seconds": round(time.perf_counter() - started, 1),
-    }
+    record = heads_record(fitted, len(vad_rows["train"]), len(intensity_rows["train"]), args, METHOD, command,
+                          started)
     card.extra["heads"] = record
     for payload in payloads:
         card.add_metrics(payload)
@@ -154,6 +166,31 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
              + ", ".join(f"{k} {v:.4f}" for k, v in test["pearson_r"].items())
              + f"; intensity dev mean r {payloads[2]['mean_pearson_r']:.4f}; model in {out_dir}")
     return card
+
+
+def heads_record(fitted: FittedHeads, vad_train: int, intensity_train: int, args: HeadsArguments, method: str,
+                 command: Optional[str], started: float) -> dict:
+    """The card's record of how the VAD and intensity heads were fitted."""
+    vad, intensity, blend = fitted.vad, fitted.intensity, fitted.blend
+    return {
+        "method": method,
+        "vad": {"data": f"{emobank_data.LICENCE}, its split column",
+                "scale": "1-5 (EmoBank's); 3 is neutral; rescaled to -1..1 as (x - 3) / 2",
+                "ridge_alpha": dict(zip(VAD_HEAD.targets, vad.alphas)),
+                "penalty_chosen_on": "EmoBank dev", "train": vad_train,
+                **({"tfidf": {"method": "word 1-2-gram + char_wb 2-5-gram TF-IDF (sublinear, terms in 2 texts), "
+                                        "ridge regression on EmoBank train; w * head + (1 - w) * TF-IDF",
+                              "terms": len(blend.head.terms),
+                              "ridge_alpha": dict(zip(VAD_HEAD.targets, blend.alphas)),
+                              "encoder_weight": dict(zip(VAD_HEAD.targets, blend.encoder_weights)),
+                              "chosen_on": "EmoBank dev", "dev_r": blend.dev_r}} if blend else {})},
+        "intensity": {"data": "SemEval 2025 Task 11 track B, English", "scale": "0-3 per emotion",
+                      "ridge_alpha": dict(zip(INTENSITY_HEAD.targets, intensity.alphas)),
+                      "penalty_chosen_on": f"{args.folds}-fold cross-validation on train",
+                      "train": intensity_train},
+        "command": command or "",
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def heads_section(record: dict, payloads: list[dict]) -> CardSection:
