@@ -161,11 +161,11 @@ class EmotionModel:
                                               batch_size=batch_size)
         lexical = LexicalHead.from_weights(files.lexical) if files.lexical is not None else None
         heads_encoder = None
-        if files.heads_graph is not None:
-            graph, tokenizer = files.heads_graph
-            heads_encoder = OnnxTextEncoder(graph, tokenizer, max_tokens=int(files.config.max_tokens),
-                                            stride=int(files.config.stride), batch_size=encoder.batch_size,
-                                            num_threads=num_threads, truncate=files.config.long_texts == "truncate")
+        if files.heads_graph is not None:  # the same windows, its own graph and tokenizer
+            heads_config = replace(files.config, onnx_file=files.config.heads_file,
+                                   tokenizer_file=str(files.config.heads_tokenizer_file))
+            heads_encoder = OnnxTextEncoder.from_config(files.directory, heads_config, num_threads=num_threads,
+                                                        batch_size=batch_size)
         return cls(files, encoder, lexical, heads_encoder)
 
     @classmethod

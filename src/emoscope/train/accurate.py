@@ -3,8 +3,8 @@
 The shipped tier is built by :mod:`.accurate_heads` (``--labels-model``: the default model's labels,
 the heads on a second, larger graph).  This module holds the two one-graph recipes, which have not
 reached it (docs/training.md): with ``--first-trained-layer`` the encoder's top layers fine-tuned
-(:func:`train_accurate_tuned`), and without, all-mpnet-base-v2 (12 layers, hidden 768) read frozen: its graph (4-bit weight matrices, int8
-word embeddings, fp32 activations, so a text's scores do not depend on its batch) outputs every
+(:func:`train_accurate_tuned`), and without, all-mpnet-base-v2 (12 layers, hidden 768) read
+frozen: its graph (4-bit weight matrices, int8 word embeddings, fp32 activations, so a text's scores do not depend on its batch) outputs every
 hidden state mean-pooled (9,984 features), and a small network on those features is trained on
 every English source at once: a shared hidden layer (ReLU), then the 28 GoEmotions labels, the six
 basic emotions (SemEval 2025 English, MELD; the Ekman rollup reports them), valence-arousal-
@@ -32,7 +32,7 @@ from ..card import CardSection, ModelCard
 from ..data import emobank as emobank_data
 from ..data import semeval
 from ..evaluate import EvaluationOptions, describe, evaluate_dataset, goemotions_payload
-from ..persistence import HeadSpec, ModelConfig, Task, read_model, write_config
+from ..persistence import ModelConfig, Task, read_model, write_config
 from ..text.encoder import OnnxTextEncoder
 from ..text.model import EmotionModel
 from .arguments import AccurateArguments, FastArguments, TunedAccurateArguments
@@ -40,20 +40,19 @@ from .base_models import resolve_base_model
 from .builder import choose_graph, save_choice, training_record
 from .calibrate import calibrate_on_dev, calibration_section
 from .export import LAYERS_OUTPUT
-from .fast import (BASIC, MultiDomainData, choose_basic_thresholds, label_and_basic_tasks, read_multidomain,
-                   train_fast_on_model)
+from .fast import (BASIC, MultiDomainData, basic_head, choose_basic_thresholds, label_and_basic_tasks,
+                   read_multidomain, train_fast_on_model)
 from .features import cached_features, file_digest
 from .frozen import export_frozen_encoder
 from .goemotions import build_goemotions_model, labels_task, read_goemotions_splits
 from .graph import add_mlp_heads, drop_output
+from .heads import INTENSITY_HEAD, VAD_HEAD
 from .lexical import fit_lexical_head
 from .top_layers import fine_tune_top_layers_or_reuse
 from .trainer import CHECKPOINT, TrainingTask, seed_everything, train_tasks
 
 TIER_NAME = "emoscope-accurate"
 HEADS = {"labels": 28, "basic": len(BASIC), "vad": 3, "intensity": 5}
-VAD_HEAD = HeadSpec("vad", emobank_data.VAD_TARGETS, (1.0, 5.0), "mean", 3.0)
-INTENSITY_HEAD = HeadSpec("intensity", semeval.INTENSITY_EMOTIONS, (0.0, 3.0), "max", 0.0)
 
 
 def _tasks(data: MultiDomainData, vad, intensity, repeats: int) -> list[TrainingTask]:
@@ -156,7 +155,7 @@ def train_accurate(goemotions_dir: Path, track_a: Path, track_b: Path, emobank: 
     train, dev, test = data.goemotions
     progress("fitting the TF-IDF logistic-regression head")
     lexical = fit_lexical_head(train.texts, train.targets, args)
-    basic = HeadSpec("basic", BASIC, (0.0, 1.0), "max", 0.0, "sigmoid", (0.5,) * len(BASIC), "ekman")
+    basic = basic_head((0.5,) * len(BASIC))
     config = ModelConfig(task=Task.MULTI_LABEL, name="emoscope-accurate", batch_size=args.inference_batch_size,
                          max_tokens=args.max_tokens, stride=args.stride, base_model=base_source.split(" (")[0],
                          heads={"basic": basic, "vad": VAD_HEAD, "intensity": INTENSITY_HEAD})

@@ -29,12 +29,12 @@ import numpy as np
 
 from ..card import CardSection, ModelCard
 from ..evaluate import EvaluationOptions, describe, evaluate_dataset, goemotions_payload
-from ..persistence import HEADS_GRAPH_FILE, HEADS_TOKENIZER_FILE, HeadSpec, read_model, write_model
+from ..persistence import HEADS_GRAPH_FILE, HEADS_TOKENIZER_FILE, read_model, write_model
 from ..text.model import EmotionModel
 from .accurate import TIER_NAME, frozen_encoder
 from .arguments import AccurateArguments, FastArguments, HeadsArguments
 from .builder import training_record
-from .fast import BASIC, basic_texts, fit_basic_head, read_multidomain
+from .fast import basic_head, basic_texts, fit_basic_head, read_multidomain
 from .features import cached_features, file_digest
 from .graph import add_linear_head
 from .heads import INTENSITY_HEAD, add_vad_and_intensity, fit_vad_and_intensity, heads_record, heads_section, \
@@ -75,8 +75,7 @@ def train_accurate_two_encoders(labels_model: Path, goemotions_dir: Path, track_
     graph = add_vad_and_intensity(add_linear_head(onnx.load(str(graph_path)), "basic", basic_fit.weight,
                                                   basic_fit.bias), fitted)
     onnx.save(graph, str(work / HEADS_GRAPH_FILE))
-    basic = HeadSpec("basic", BASIC, (0.0, 1.0), "max", 0.0, "sigmoid", thresholds, "ekman")
-    heads = {"basic": basic, "vad": fitted.vad_head, "intensity": INTENSITY_HEAD}
+    heads = {"basic": basic_head(thresholds), "vad": fitted.vad_head, "intensity": INTENSITY_HEAD}
     config = replace(labels.config, name=TIER_NAME, heads=heads, heads_file=HEADS_GRAPH_FILE,
                      heads_tokenizer_file=HEADS_TOKENIZER_FILE, extra=dict(labels.config.extra))
     # the labels model's graph as it is (its own heads' outputs go unread), so git stores it once
@@ -133,7 +132,7 @@ def _card(labels_model: Path, out_dir: Path, data, base_source: str, basic_recor
         payload = evaluate_dataset(dataset, path, split=split, model=str(out_dir), options=options)
         card.add_metrics(payload, describe(payload))
         payloads.append(payload)
-    card.set_section(heads_section(heads, [payloads[1], payloads[2], payloads[3]]))
+    card.set_section(heads_section(heads, payloads[1:4]))  # EmoBank test and dev, track B dev
     card.set_section(CardSection("Choices", [
         "- GoEmotions labels: the default model's (blend weight, thresholds and calibration chosen on GoEmotions dev).",
         f"- Basic emotions: ridge penalty {basic_record['ridge_alpha']} and thresholds on the held-out tenth of SemEval "

@@ -167,7 +167,7 @@ def train_fast(goemotions_dir: Path, track_a: Path, track_b: Path, emobank: Path
     int8 = freeze_activation_scales(dynamic, work / "model_int8_static.onnx", feeds, args.calibration_percentile)
     progress("fitting the TF-IDF logistic-regression head")
     lexical = fit_lexical_head(train.texts, train.targets, args)
-    basic = HeadSpec("basic", BASIC, (0.0, 1.0), "max", 0.0, "sigmoid", (0.5,) * len(BASIC), "ekman")
+    basic = basic_head((0.5,) * len(BASIC))
     config = ModelConfig(task=Task.MULTI_LABEL, name=out_dir.name, batch_size=args.inference_batch_size,
                          base_model=BASE_MODEL, heads={"basic": basic}, normalize_emoji=args.normalize_emoji)
     choice = choose_graph(work / "candidates", {"fp32": fp32, "int8": int8}, config=config, labels=labels,
@@ -265,6 +265,11 @@ def _card(out_dir: Path, data: MultiDomainData, built: dict, calibration: dict, 
 
 
 # --- the default model as shipped: a built GoEmotions model kept frozen, a basic head on its layers ---
+
+def basic_head(thresholds) -> HeadSpec:
+    """The basic-emotion head's spec: sigmoid scores decided by ``thresholds``, backing the Ekman rollup."""
+    return HeadSpec("basic", BASIC, (0.0, 1.0), "max", 0.0, "sigmoid", tuple(thresholds), "ekman")
+
 
 def basic_texts(data: MultiDomainData) -> dict[str, list[str]]:
     """The texts :func:`fit_basic_head` reads the features of, by the names it reads them under."""
@@ -381,7 +386,7 @@ def train_fast_on_model(source_dir: Path, goemotions_dir: Path, track_a: Path, t
     if teacher_record:
         basic_record["teacher"] = teacher_record
     graph = drop_output(add_linear_head(probe, "basic", fit.weight, fit.bias), LAYERS_OUTPUT)
-    basic = HeadSpec("basic", BASIC, (0.0, 1.0), "max", 0.0, "sigmoid", thresholds, "ekman")
+    basic = basic_head(thresholds)
     core = work / "core"
     base_model, base_source, encoder_name = describe_base(source.config.base_model)
     source = replace(source, config=replace(source.config, name=out_dir.name, batch_size=args.inference_batch_size,

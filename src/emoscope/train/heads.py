@@ -72,9 +72,17 @@ class FittedHeads:
 
     vad: RidgeFit
     intensity: RidgeFit
-    vad_head: HeadSpec  # VAD_HEAD, with the TF-IDF blend's encoder weights when it has one
-    head_lexical: dict  # {"vad": TF-IDF regression} or {}
-    blend: Optional[LexicalBlend]
+    blend: Optional[LexicalBlend]  # the TF-IDF regression beside the VAD head, if any
+
+    @property
+    def vad_head(self) -> HeadSpec:
+        """VAD_HEAD, with the blend's encoder weights when there is one."""
+        return VAD_HEAD if self.blend is None else replace(VAD_HEAD, encoder_weights=self.blend.encoder_weights)
+
+    @property
+    def head_lexical(self) -> dict:
+        """``{"vad": TF-IDF regression}``, or ``{}`` without a blend."""
+        return {} if self.blend is None else {"vad": self.blend.head}
 
 
 def fit_vad_and_intensity(features: dict, vad_rows: dict, intensity_rows: dict, args: HeadsArguments,
@@ -89,15 +97,14 @@ def fit_vad_and_intensity(features: dict, vad_rows: dict, intensity_rows: dict, 
     intensity = fit_ridge(features["intensity_train"], intensity_rows["train"].targets, args.alphas,
                           folds=args.folds, seed=args.seed)
     if not args.vad_lexical:
-        return FittedHeads(vad, intensity, VAD_HEAD, {}, None)
+        return FittedHeads(vad, intensity, None)
     progress("fitting a TF-IDF ridge beside the VAD head (penalty and blend chosen on EmoBank dev)")
     # the head's dev predictions clipped as the model clips them, so the blend is chosen as it runs
     head_dev = np.clip(vad.predict(features["emobank_dev"]), *VAD_HEAD.range)
     blend = fit_lexical_blend(vad_rows["train"].texts, vad_rows["train"].targets, vad_rows["dev"].texts,
                               vad_rows["dev"].targets, head_dev, args.lexical_alphas,
                               args.lexical_encoder_weights, VAD_HEAD.targets)
-    return FittedHeads(vad, intensity, replace(VAD_HEAD, encoder_weights=blend.encoder_weights),
-                       {"vad": blend.head}, blend)
+    return FittedHeads(vad, intensity, blend)
 
 
 def add_vad_and_intensity(graph, fitted: FittedHeads):
