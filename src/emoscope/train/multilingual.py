@@ -54,7 +54,8 @@ from .export import (calibration_feeds, export_pooled_encoder, freeze_activation
                      quantize_encoder, quantize_onnx)
 from .features import RidgePath, fit_platt_per_label, fold_platt, layer_features
 from .graph import add_linear_head
-from .trainer import CHECKPOINT, TrainingTask, finished_run, pad, record_run, seed_everything, train_tasks
+from .trainer import (CHECKPOINT, TrainingTask, finished_run, pad, record_run, resume_file, seed_everything,
+                      train_tasks)
 
 
 def export_encoder(bert, args: MultilingualArguments, texts: list[str], work: Path) -> Path:
@@ -95,7 +96,8 @@ def fine_tune_encoder(bert, tokenizer_path: Path, texts: list[str], targets: np.
     linear head over the six emotions, binary cross-entropy over the emotions each text's language
     annotates (``args.fine_tune_*``; length-bucketed batches as :func:`.trainer.train_tasks` makes
     them).  The head is dropped afterwards: the ridge heads are fitted on the tuned layers.  The
-    weights are kept in ``checkpoint``, and a rerun with the same arguments and rows reuses them."""
+    weights are kept in ``checkpoint``, and a rerun with the same arguments and rows reuses them
+    (or, when the run was stopped, goes on from its last saved state)."""
     import torch
     from tokenizers import Tokenizer
 
@@ -128,13 +130,14 @@ def fine_tune_encoder(bert, tokenizer_path: Path, texts: list[str], targets: np.
 
     task = TrainingTask("emotions", list(texts), np.maximum(targets, 0).astype(np.float32), "bce",
                         mask=annotated.astype(np.float32))
+    resume = resume_file(checkpoint, key)
     run = train_tasks(network, pooled, {"emotions": network["head"]}, [task], [[len(x) for x in encoded]],
-                      tuning, progress, torch.device("cpu"))
+                      tuning, progress, torch.device("cpu"), resume=resume)
     bert.eval()
-    Path(checkpoint).mkdir(parents=True, exist_ok=True)
     torch.save(bert.state_dict(), state)
     info = {"steps": run["steps"], "train_seconds": run["seconds"], "rows": len(texts)}
     record_run(checkpoint, key, info)
+    resume.unlink(missing_ok=True)
     return info
 
 

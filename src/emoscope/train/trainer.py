@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -163,10 +164,11 @@ def fine_tune(texts: Sequence[str], targets: np.ndarray, labels: Sequence[str],
 
 def fine_tune_multitask(tasks: Sequence[TrainingTask], labels: Sequence[str], args: FineTuneArguments,
                         progress: Optional[Callable[[str], None]] = None, *, extra_heads: Optional[dict] = None,
-                        problem_type: str = "multi_label_classification"):
+                        problem_type: str = "multi_label_classification", resume: Optional[Path] = None):
     """Fine-tune the base encoder on several tasks at once: every batch holds one task's texts,
     the batches of all tasks are shuffled together each epoch.  ``extra_heads`` (``{name:
-    width}``) are heads besides the classifier of ``labels``; returns (model, info)."""
+    width}``) are heads besides the classifier of ``labels``; ``resume``: the file that keeps the
+    run's state (:func:`train_tasks`).  Returns (model, info)."""
     import torch
     from transformers import AutoConfig
 
@@ -194,23 +196,27 @@ def fine_tune_multitask(tasks: Sequence[TrainingTask], labels: Sequence[str], ar
         input_ids, mask = pad([encoded[t][i] for i in rows])
         return model.dropout(model.pooled(input_ids.to(device), mask.to(device)))
 
-    run = train_tasks(model, pooled, heads, tasks, [[len(x) for x in ids] for ids in encoded], args, progress, device)
+    run = train_tasks(model, pooled, heads, tasks, [[len(x) for x in ids] for ids in encoded], args, progress, device,
+                      resume=resume)
     info = {"steps": run["steps"], "device": str(device), "base_model": str(base), "train_seconds": run["seconds"]}
     return model.to("cpu"), info
 
 
 def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTask], lengths: list[list[int]],
                 args: FineTuneArguments, progress: Optional[Callable[[str], None]], device, *,
-                resume: Optional[Path] = None, epoch_end: Optional[Callable[[int], Optional[dict]]] = None) -> dict:
+                resume: Optional[Path] = None, epoch_end: Optional[Callable[[int], Optional[dict]]] = None,
+                save_every_seconds: float = 600.0) -> dict:
     """The multi-task loop: every batch holds one task's rows (length-bucketed), the batches of all
     tasks are shuffled together each epoch; ``pooled(task, rows)`` gives the rows' pooled vectors
     and ``heads[task.head]`` maps them to the task's outputs.  Trains every parameter of ``model``
     that requires a gradient; returns the number of steps and seconds.
 
     With ``resume`` (a file), the loop's state (the trained parameters, optimizer, schedule,
-    random state, steps) is saved there after every epoch and a run that finds it starts from
-    it.  ``epoch_end(epoch)`` runs after every epoch; what it returns is kept in the result's
-    ``epochs``."""
+    random state, steps, where it is in the epoch's batches) is saved there after every epoch and
+    every ``save_every_seconds`` within one, and a run that finds it goes on from there as the
+    stopped run would have (the epoch's batches drawn again from the random state they were drawn
+    from, those done skipped).  ``epoch_end(epoch)`` runs after every epoch; what it returns is
+    kept in the result's ``epochs``."""
     import torch
 
     parameters = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -229,20 +235,35 @@ def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTa
         return [batches[i] for i in rng.permutation(len(batches))]
 
     model.train()
-    step, started, running, epochs, spent = 0, time.perf_counter(), 0.0, [], 0.0
+    step, started, running, epochs, spent, position = 0, time.perf_counter(), 0.0, [], 0.0, 0
     if resume is not None and Path(resume).is_file():
         state = torch.load(resume, weights_only=False)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        rng.bit_generator.state = state["rng"]
+        # a state saved within an epoch holds the random state its batches were drawn from and
+        # how many were done (one saved at an epoch's end, the next epoch's, and none)
+        rng.bit_generator.state = state.get("epoch_rng", state["rng"])
+        position = state.get("position", 0)
         torch.set_rng_state(state["torch_rng"])  # dropout goes on as it would have
         step, running, epochs, spent = state["step"], state["running"], state["epochs"], state["seconds"]
         if progress:
             progress(f"resuming at step {step}/{total_steps} from {resume}")
-    first_step = step
+
+    def save(epoch_rng: dict, done: int) -> None:
+        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": epoch_rng,
+                 "epoch_rng": epoch_rng, "position": done, "torch_rng": torch.get_rng_state(),
+                 "scheduler": scheduler.state_dict(), "step": step, "running": running, "epochs": epochs,
+                 "seconds": spent + time.perf_counter() - started}
+        torch.save(state, str(resume) + ".tmp")
+        Path(str(resume) + ".tmp").replace(resume)
+
+    first_step, last_save = step, time.perf_counter()
     while step < total_steps:
-        for t, batch in epoch_batches():
+        epoch_rng = rng.bit_generator.state
+        for done, (t, batch) in enumerate(epoch_batches(), start=1):
+            if done <= position:  # done before the run was stopped
+                continue
             if step >= total_steps:
                 break
             targets, target_mask = tensors[t]
@@ -253,15 +274,15 @@ def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTa
             running = 0.98 * running + 0.02 * value if step else value
             step += 1
             report_step(progress, step, total_steps, running, started, first_step)
+            if resume is not None and time.perf_counter() - last_save >= save_every_seconds:
+                save(epoch_rng, done)
+                last_save = time.perf_counter()
+        position = 0
         if epoch_end is not None:
             epochs.append(epoch_end(len(epochs) + 1))
         if resume is not None:
-            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": rng.bit_generator.state,
-                     "torch_rng": torch.get_rng_state(),
-                     "scheduler": scheduler.state_dict(), "step": step, "running": running, "epochs": epochs,
-                     "seconds": spent + time.perf_counter() - started}
-            torch.save(state, str(resume) + ".tmp")
-            Path(str(resume) + ".tmp").replace(resume)
+            save(rng.bit_generator.state, 0)
+            last_save = time.perf_counter()
     model.eval()
     return {"steps": total_steps, "seconds": round(spent + time.perf_counter() - started, 1), "epochs": epochs}
 
@@ -291,7 +312,8 @@ def fine_tune_tasks_or_reuse(checkpoint: Path, tasks: Sequence[TrainingTask], la
                              problem_type: str = "multi_label_classification"):
     """Fine-tune and save to ``checkpoint`` (with the base's tokenizer files), or reload it when
     a finished run with the same arguments and ``recipe`` (which names the data) is already
-    there.  Returns (model, info)."""
+    there.  A stopped run goes on from its last saved state (:func:`resume_file`).  Returns
+    (model, info)."""
     from .modeling import BertForMeanPooledClassification
 
     checkpoint = Path(checkpoint)
@@ -302,9 +324,12 @@ def fine_tune_tasks_or_reuse(checkpoint: Path, tasks: Sequence[TrainingTask], la
         # eager attention, as fine-tuning sets it: the SDPA export is a graph onnxruntime cannot fuse
         return BertForMeanPooledClassification.from_pretrained(checkpoint, attn_implementation="eager"), info
     progress(f"fine-tuning on {sum(len(t.texts) * t.repeats for t in tasks)} texts an epoch for {args.epochs} epochs")
-    model, info = fine_tune_multitask(tasks, labels, args, progress, extra_heads=extra_heads, problem_type=problem_type)
+    resume = resume_file(checkpoint, key)
+    model, info = fine_tune_multitask(tasks, labels, args, progress, extra_heads=extra_heads, problem_type=problem_type,
+                                      resume=resume)
     save_checkpoint(model, checkpoint, Path(info["base_model"]))
     record_run(checkpoint, key, info)
+    resume.unlink(missing_ok=True)
     return model, info
 
 
@@ -319,6 +344,14 @@ def finished_run(checkpoint: Path, key: dict) -> Optional[dict]:
         return None
     state = json.loads(state_file.read_text())
     return state["info"] if {"args": state["args"], "recipe": state.get("recipe", {})} == key else None
+
+
+def resume_file(checkpoint: Path, key: dict) -> Path:
+    """Where a fine-tuning into ``checkpoint`` keeps its state while it runs (every epoch and
+    every ten minutes), named by its arguments and recipe so that only the same run resumes it."""
+    Path(checkpoint).mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return Path(checkpoint) / f"resume-{digest}.pt"
 
 
 def record_run(checkpoint: Path, key: dict, info: dict) -> None:
