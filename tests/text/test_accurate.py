@@ -7,7 +7,7 @@ import pytest
 from emoscope import EmotionModel, EmotionResult
 from emoscope import model_dirs, persistence
 from emoscope.errors import ModelLoadError
-from tests.helpers import run_cli
+from tests.helpers import assert_clean_error, run_cli
 
 INSTALLED = persistence.installed_model_dir("emoscope-accurate") is not None
 needs_package = pytest.mark.skipif(not INSTALLED, reason="pip install ./models/emoscope-accurate")
@@ -52,6 +52,25 @@ def test_batches_do_not_couple_texts(accurate):
         np.testing.assert_allclose(accurate.predict_proba([text])[0], together[i], atol=1e-5, rtol=0)
         for name, values in accurate.predict_heads([text]).items():
             np.testing.assert_allclose(values[0], heads[name][i], atol=1e-5, rtol=0, err_msg=name)
+
+
+@needs_package
+def test_bad_input_behaves_as_for_the_default_model(accurate, model, tmp_path):
+    """Issue 17: an empty text, a text of 100,000 characters and undecodable bytes."""
+    empty = accurate.predict("")
+    assert empty.empty and empty.labels == ("neutral",) and empty.rollup("ekman").labels == ("neutral",)
+    assert set(empty.to_dict()) == set(model.predict("").to_dict())
+    text = ("We took the early train to the coast and walked for hours along the cliffs. " * 1400)[:99_950]
+    text += " Thank you all!"
+    assert len(text) == 99_965
+    long, default = accurate.predict(text), model.predict(text)
+    assert long.windows > 100 and long.windows == default.windows  # both graphs read it in windows
+    assert long.labels == default.labels  # the labels are the default model's
+    assert long.vad is not None and all(1.0 <= v <= 5.0 for v in long.vad.to_dict().values())
+    source = tmp_path / "latin1.csv"
+    source.write_bytes("id,text\n1,fine\n2,caf\xe9 au lait\n".encode("latin-1"))
+    assert_clean_error(run_cli("analyze", "--model", "accurate", "--input", source, "--text-column", "text"), 6,
+                       "latin1.csv:3:", "not valid UTF-8")
 
 
 @needs_package
