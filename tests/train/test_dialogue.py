@@ -33,7 +33,7 @@ def test_the_context_graph_reads_every_window_as_the_trained_gru_does(tmp_path):
                 out = network.contextual(torch.from_numpy(vectors[a:b])[:, None],
                                          torch.from_numpy(speaker_features(speakers[a:b]))[:, None], [b - a])
                 expected.append(out[t - a, 0].numpy())
-        np.testing.assert_allclose(graph, np.stack(expected), atol=1e-5)
+        np.testing.assert_allclose(graph, np.stack(expected), rtol=1e-5, atol=1e-5)
 
 
 def test_speaker_features_tell_speakers_apart_by_order_not_name():
