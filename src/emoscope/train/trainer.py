@@ -246,6 +246,8 @@ def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTa
         rng.bit_generator.state = state.get("epoch_rng", state["rng"])
         position = state.get("position", 0)
         torch.set_rng_state(state["torch_rng"])  # dropout goes on as it would have
+        if state.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
         step, running, epochs, spent = state["step"], state["running"], state["epochs"], state["seconds"]
         if progress:
             progress(f"resuming at step {step}/{total_steps} from {resume}")
@@ -253,6 +255,7 @@ def train_tasks(model, pooled: Callable, heads: dict, tasks: Sequence[TrainingTa
     def save(epoch_rng: dict, done: int) -> None:
         state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": epoch_rng,
                  "epoch_rng": epoch_rng, "position": done, "torch_rng": torch.get_rng_state(),
+                 "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
                  "scheduler": scheduler.state_dict(), "step": step, "running": running, "epochs": epochs,
                  "seconds": spent + time.perf_counter() - started}
         torch.save(state, str(resume) + ".tmp")
