@@ -27,6 +27,7 @@ from emoscope.text.model import EmotionModel
 from emoscope.train.arguments import HeadsArguments
 from emoscope.train.features import RidgePath, cached_features, file_digest
 from emoscope.train.heads import VAD_HEAD
+from emoscope.train.lexical import TfidfRidges
 
 from basic_choice import layers_encoder
 
@@ -47,24 +48,19 @@ def features_of(model: str, rows: dict, work: Path, threads: int) -> dict:
     return {s: encoded[[index[t] for t in rows[s].texts]].astype(np.float64) for s in SPLITS}
 
 
-def ridge_and_tfidf_candidates(x: dict, rows: dict, args: HeadsArguments) -> dict:
+def tfidf_predictions(rows: dict, args: HeadsArguments) -> dict:
+    """{lexical alpha: {split: predictions}} of the TF-IDF ridges on EmoBank train."""
+    ridges = TfidfRidges.fit(rows["train"].texts, rows["train"].targets, args.lexical_alphas)
+    by_split = {s: ridges.predict(rows[s].texts) for s in ("dev", "test")}
+    return {b: {s: by_split[s][b] for s in ("dev", "test")} for b in args.lexical_alphas}
+
+
+def ridge_and_tfidf_candidates(x: dict, rows: dict, args: HeadsArguments, lexical: dict) -> dict:
     """{(alpha, lexical alpha, w): {split: predictions}} of the recipe's VAD head on ``x``: the
-    ridge at every penalty, clipped, blended with the TF-IDF ridge at every penalty and weight."""
-    from scipy.sparse import hstack
-    from sklearn.linear_model import Ridge
-
-    from emoscope.evaluate.tfidf import word_char_vectorizers
-
-    y = rows["train"].targets
-    path = RidgePath(x["train"], y)
+    ridge at every penalty, clipped, blended with the TF-IDF ridge (``lexical``) at every penalty
+    and weight."""
+    path = RidgePath(x["train"], rows["train"].targets)
     head = {a: {s: np.clip(path.predict(x[s], a), *VAD_HEAD.range) for s in ("dev", "test")} for a in args.alphas}
-    word, char = word_char_vectorizers()
-    train = hstack([word.fit_transform(rows["train"].texts), char.fit_transform(rows["train"].texts)]).tocsr()
-    lexical = {}
-    for b in args.lexical_alphas:
-        fit = Ridge(alpha=b).fit(train, y)
-        lexical[b] = {s: fit.predict(hstack([word.transform(rows[s].texts), char.transform(rows[s].texts)]).tocsr())
-                      for s in ("dev", "test")}
     return {(a, b, w): {s: w * head[a][s] + (1 - w) * lexical[b][s] for s in ("dev", "test")}
             for a, b, w in itertools.product(args.alphas, args.lexical_alphas, args.lexical_encoder_weights)}
 
@@ -106,10 +102,11 @@ def main() -> None:
     blended = {(a,): {s: a * tier[s] + (1 - a) * default[s] for s in ("dev", "test")}
                for a in np.round(np.arange(0, 1.01, 0.1), 1)}
     mpnet, minilm = features_of("accurate", rows, args.work, args.threads), features_of("fast", rows, args.work, args.threads)
-    variants = {"shipped tier (mpnet, recomputed)": ridge_and_tfidf_candidates(mpnet, rows, heads),
+    lexical = tfidf_predictions(rows, heads)
+    variants = {"shipped tier (mpnet, recomputed)": ridge_and_tfidf_candidates(mpnet, rows, heads, lexical),
                 "A: output blend with the default model": blended,
                 "B: mpnet + MiniLM features": ridge_and_tfidf_candidates(
-                    {s: np.hstack([mpnet[s], minilm[s]]) for s in SPLITS}, rows, heads)}
+                    {s: np.hstack([mpnet[s], minilm[s]]) for s in SPLITS}, rows, heads, lexical)}
     for name, candidates in variants.items():
         marks = assess(candidates, gold["dev"], gold["test"])
         line = (f"{name}: dev r {' / '.join(f'{r:.4f}' for r in marks['dev'])} (mean {np.mean(marks['dev']):.4f}); "

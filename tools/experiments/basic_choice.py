@@ -30,14 +30,15 @@ import numpy as np
 from emoscope.data import meld as meld_data
 from emoscope.data import semeval
 from emoscope.data.labelled import NOT_ANNOTATED
-from emoscope.metrics import THRESHOLD_GRID, masked_macro_f1
+from emoscope.metrics import THRESHOLD_GRID, masked_macro_f1, tune_thresholds_masked
 from emoscope.persistence import read_model
 from emoscope.text.context import repair_text
 from emoscope.text.encoder import OnnxTextEncoder, sigmoid
 from emoscope.taxonomy import load_rollup
 from emoscope.text.model import EmotionModel
 from emoscope.train.arguments import FastArguments
-from emoscope.train.fast import BASIC, basic_targets, basic_texts, held_out_basic, read_multidomain
+from emoscope.train.fast import (BASIC, basic_targets, basic_training_rows, basic_texts, held_out_basic,
+                                 read_multidomain)
 from emoscope.train.features import RidgePath, cached_features, file_digest, fit_platt_per_label, fold_platt
 from emoscope.train.graph import add_layers_output, core_graph
 
@@ -61,10 +62,12 @@ def layers_encoder(model: str, work: Path, threads: int) -> OnnxTextEncoder:
 def source_thresholds(gold: np.ndarray, scores: np.ndarray, source: np.ndarray, per_source: bool) -> np.ndarray:
     """Each emotion's threshold for its pooled F1, or for the mean over sources of (F1 / the
     source's number of annotated emotions): the per-emotion share of the sources' mean macro-F1."""
+    if not per_source:  # as the recipe chooses them
+        return tune_thresholds_masked(gold, scores, fallback=np.full(gold.shape[1], 0.5), missing=NOT_ANNOTATED)
     out = np.full(gold.shape[1], 0.5, dtype=np.float32)
-    groups = [source == s for s in np.unique(source)] if per_source else [np.ones(len(gold), bool)]
+    groups = [source == s for s in np.unique(source)]
     # as masked_macro_f1 counts them: the emotions with a positive row in the group
-    n_labels = [max(1, int((gold[group] == 1).any(axis=0).sum())) if per_source else 1 for group in groups]
+    n_labels = [max(1, int((gold[group] == 1).any(axis=0).sum())) for group in groups]
     for j in range(gold.shape[1]):
         total = np.zeros(len(THRESHOLD_GRID))
         for group, n in zip(groups, n_labels):
@@ -102,11 +105,7 @@ def choose(held: dict, gold: np.ndarray, source: np.ndarray, per_source: bool):
 def fit_by_alpha(features: dict, data, fast: FastArguments, held_x: np.ndarray, extra=None) -> tuple[dict, dict]:
     """({alpha: held-out scores}, {alpha: fit}) of the recipe's ridge + Platt head, at every
     penalty; ``extra`` (features, 0/1 targets of all six emotions) adds rows."""
-    semeval_targets, semeval_mask = basic_targets(data.semeval_train)
-    meld_targets, meld_mask = basic_targets(data.meld_train)
-    x = np.concatenate([features["semeval_train"]] * fast.semeval_repeats + [features["meld_train"]])
-    y = np.concatenate([semeval_targets] * fast.semeval_repeats + [meld_targets])
-    annotated = np.concatenate([semeval_mask] * fast.semeval_repeats + [meld_mask]) > 0
+    x, y, annotated = basic_training_rows(features, data, fast.semeval_repeats)
     if extra is not None and len(extra[0]):
         x, y = np.concatenate([x, extra[0]]), np.concatenate([y, extra[1]])
         annotated = np.concatenate([annotated, np.ones_like(extra[1], dtype=bool)])

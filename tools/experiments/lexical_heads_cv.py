@@ -20,19 +20,13 @@ import numpy as np
 
 from emoscope.data.semeval import read_track_a
 from emoscope.evaluate.tfidf import fit_word_char_head
-from emoscope.metrics import THRESHOLD_GRID
+from emoscope.data.labelled import NOT_ANNOTATED
+from emoscope.metrics import masked_macro_f1, tune_thresholds_masked
 
 
 def best_threshold_macro_f1(targets: np.ndarray, scores: np.ndarray) -> float:
-    f1 = []
-    for j in range(targets.shape[1]):
-        rows = targets[:, j] >= 0
-        positive = targets[rows, j] == 1
-        if positive.any():
-            above = scores[rows, j][:, None] >= THRESHOLD_GRID[None, :]
-            tp = (above & positive[:, None]).sum(axis=0)
-            f1.append((2 * tp / np.maximum(1, above.sum(axis=0) + positive.sum())).max())
-    return float(np.mean(f1))
+    thresholds = tune_thresholds_masked(targets, scores, missing=NOT_ANNOTATED)
+    return masked_macro_f1(targets, scores >= thresholds, NOT_ANNOTATED)
 
 
 def main() -> None:

@@ -4,11 +4,11 @@ The shipped tier is built by :mod:`.accurate_heads` (``--labels-model``: the def
 the heads on a second, larger graph).  This module holds the two one-graph recipes, which have not
 reached it (docs/training.md): with ``--first-trained-layer`` the encoder's top layers fine-tuned
 (:func:`train_accurate_tuned`), and without, all-mpnet-base-v2 (12 layers, hidden 768) read
-frozen: its graph (4-bit weight matrices, int8 word embeddings, fp32 activations, so a text's scores do not depend on its batch) outputs every
-hidden state mean-pooled (9,984 features), and a small network on those features is trained on
-every English source at once: a shared hidden layer (ReLU), then the 28 GoEmotions labels, the six
-basic emotions (SemEval 2025 English, MELD; the Ekman rollup reports them), valence-arousal-
-dominance (EmoBank) and intensity (track B).
+frozen: its graph (4-bit weight matrices, int8 word embeddings, fp32 activations, so a text's
+scores do not depend on its batch) outputs every hidden state mean-pooled (9,984 features), and a
+small network on those features is trained on every English source at once: a shared hidden layer
+(ReLU), then the 28 GoEmotions labels, the six basic emotions (SemEval 2025 English, MELD; the
+Ekman rollup reports them), valence-arousal-dominance (EmoBank) and intensity (track B).
 
 The features of every text are cached in chunks in the work folder (``--work``), keyed by the
 graph, so a run that stops resumes where it stopped.  Choices are made on dev data as in the multi-domain

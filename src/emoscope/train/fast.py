@@ -303,6 +303,17 @@ def _teacher_rows(encoder, data: MultiDomainData, emobank: Path, args: FastArgum
     return (layer_features(encoder, texts), probabilities, annotated), record
 
 
+def basic_training_rows(features: dict[str, np.ndarray], data: MultiDomainData,
+                        repeats: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, 0/1 targets, annotated) of the basic head's gold rows: SemEval English train
+    ``repeats`` times, then MELD train."""
+    semeval_targets, semeval_mask = basic_targets(data.semeval_train)
+    meld_targets, meld_mask = basic_targets(data.meld_train)
+    x = np.concatenate([features["semeval_train"]] * repeats + [features["meld_train"]])
+    y = np.concatenate([semeval_targets] * repeats + [meld_targets])
+    return x, y, np.concatenate([semeval_mask] * repeats + [meld_mask]) > 0
+
+
 def fit_basic_head(features: dict[str, np.ndarray], data: MultiDomainData, args: FastArguments,
                    taught: Optional[tuple[np.ndarray, np.ndarray, np.ndarray]] = None):
     """The basic-emotion head on frozen features: ridge regression on the 0/1 presence of each
@@ -314,12 +325,8 @@ def fit_basic_head(features: dict[str, np.ndarray], data: MultiDomainData, args:
     rows only.  Returns (fit, thresholds, record)."""
     from .features import RidgePath, fit_platt_per_label, fold_platt
 
-    semeval_targets, semeval_mask = basic_targets(data.semeval_train)
-    meld_targets, meld_mask = basic_targets(data.meld_train)
     repeats = args.semeval_repeats
-    x = np.concatenate([features["semeval_train"]] * repeats + [features["meld_train"]])
-    y = np.concatenate([semeval_targets] * repeats + [meld_targets])
-    annotated = np.concatenate([semeval_mask] * repeats + [meld_mask]) > 0
+    x, y, annotated = basic_training_rows(features, data, repeats)
     gold_rows = len(x)
     if taught is not None:
         x, y = np.concatenate([x, taught[0]]), np.concatenate([y, taught[1]])

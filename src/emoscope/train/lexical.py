@@ -41,30 +41,54 @@ class LexicalBlend:
     dev_r: dict  # per target: {"head": r, "blend": r} on dev
 
 
+@dataclass
+class TfidfRidges:
+    """Ridge regressions on word 1-2-gram and character 2-5-gram TF-IDF of one set of training
+    texts (each block l2-normalised, as :class:`LexicalHead` reads them), one fit per penalty."""
+
+    word: object  # the fitted scikit-learn vectorizers
+    char: object
+    fits: dict  # {penalty: fitted Ridge}
+    n_documents: int
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], targets: np.ndarray, alphas: Sequence[float]) -> "TfidfRidges":
+        from scipy.sparse import hstack
+        from sklearn.linear_model import Ridge
+
+        word, char = word_char_vectorizers()
+        train = hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
+        return cls(word, char, {alpha: Ridge(alpha=alpha).fit(train, targets) for alpha in alphas}, len(texts))
+
+    def predict(self, texts: Sequence[str]) -> dict:
+        """``{penalty: (n, n_targets) predictions}`` of ``texts``."""
+        from scipy.sparse import hstack
+
+        features = hstack([self.word.transform(texts), self.char.transform(texts)]).tocsr()
+        return {alpha: fit.predict(features) for alpha, fit in self.fits.items()}
+
+    def head(self, alphas: Sequence[float]) -> LexicalHead:
+        """The runtime's head: target ``j`` from the fit at penalty ``alphas[j]``."""
+        coef = np.stack([self.fits[alpha].coef_[j] for j, alpha in enumerate(alphas)], axis=1)
+        intercept = np.array([self.fits[alpha].intercept_[j] for j, alpha in enumerate(alphas)])
+        terms = self.word.get_feature_names_out().tolist() + self.char.get_feature_names_out().tolist()
+        return LexicalHead(terms, np.concatenate([self.word.idf_, self.char.idf_]), coef, intercept,
+                           n_word=len(self.word.vocabulary_), char_ngrams=CHAR_NGRAMS, n_documents=self.n_documents)
+
+
 def fit_lexical_blend(train_texts: Sequence[str], train_targets: np.ndarray, dev_texts: Sequence[str],
                       dev_targets: np.ndarray, head_dev: np.ndarray, alphas: Sequence[float],
                       weights: Sequence[float], names: Sequence[str]) -> LexicalBlend:
-    """Ridge regressions on word 1-2-gram and character 2-5-gram TF-IDF of ``train_texts`` (each
-    block l2-normalised, as :class:`LexicalHead` reads them), one penalty per target; per target the
-    penalty from ``alphas`` and the head's weight from ``weights`` with the best Pearson r on dev,
-    where ``head_dev`` holds the head's own predictions of ``dev_texts``."""
-    from scipy.sparse import hstack
-    from sklearn.linear_model import Ridge
-
-    word, char = word_char_vectorizers()
-    train = hstack([word.fit_transform(train_texts), char.fit_transform(train_texts)]).tocsr()
-    dev = hstack([word.transform(dev_texts), char.transform(dev_texts)]).tocsr()
-    fits = {alpha: Ridge(alpha=alpha).fit(train, train_targets) for alpha in alphas}
-    predicted = {alpha: fit.predict(dev) for alpha, fit in fits.items()}
+    """:class:`TfidfRidges` of ``train_texts``, one penalty per target; per target the penalty
+    from ``alphas`` and the head's weight from ``weights`` with the best Pearson r on dev, where
+    ``head_dev`` holds the head's own predictions of ``dev_texts``."""
+    ridges = TfidfRidges.fit(train_texts, train_targets, alphas)
+    predicted = ridges.predict(dev_texts)
     chosen, dev_r = [], {}
     for j, name in enumerate(names):
         r, alpha, weight = max((pearson_r(w * head_dev[:, j] + (1 - w) * predicted[a][:, j], dev_targets[:, j]), a, w)
                                for a in alphas for w in weights)
         chosen.append((alpha, weight))
         dev_r[name] = {"head": round(pearson_r(head_dev[:, j], dev_targets[:, j]), 4), "blend": round(r, 4)}
-    coef = np.stack([fits[alpha].coef_[j] for j, (alpha, _) in enumerate(chosen)], axis=1)
-    intercept = np.array([fits[alpha].intercept_[j] for j, (alpha, _) in enumerate(chosen)])
-    terms = word.get_feature_names_out().tolist() + char.get_feature_names_out().tolist()
-    head = LexicalHead(terms, np.concatenate([word.idf_, char.idf_]), coef, intercept, n_word=len(word.vocabulary_),
-                       char_ngrams=CHAR_NGRAMS, n_documents=len(train_texts))
-    return LexicalBlend(head, tuple(float(w) for _, w in chosen), tuple(float(a) for a, _ in chosen), dev_r)
+    return LexicalBlend(ridges.head([alpha for alpha, _ in chosen]), tuple(float(w) for _, w in chosen),
+                        tuple(float(a) for a, _ in chosen), dev_r)
