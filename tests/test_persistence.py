@@ -117,6 +117,41 @@ def test_a_model_whose_heads_come_from_a_second_graph(model, tmp_path):
         read_model(written)
 
 
+def test_a_labels_head_from_the_second_graph_is_blended_with_the_label_scores(model, tmp_path):
+    """``config.labels_head`` (the accurate tier's blend of two encoders' labels), here the model's
+    own graph read again as the second graph, so its labels head is the encoder's own scores:
+    before calibration, ``(1 - u) * blend + u * encoder``, long texts' windows combined alike."""
+    import shutil
+
+    files = read_model(model.directory)
+    source = tmp_path / "source"
+    source.mkdir()
+    shutil.copyfile(files.graph, source / "heads.onnx")
+    shutil.copyfile(files.tokenizer, source / "heads_tokenizer.json")
+    head = {"output": "logits", "targets": files.labels, "range": [0.0, 1.0], "windows": "labels",
+            "activation": "sigmoid"}
+    settings = {**files.config.to_dict(), "heads_file": "heads.onnx", "heads_tokenizer_file": "heads_tokenizer.json",
+                "labels_head": "labels", "labels_head_weight": 0.3}
+    settings["heads"] = {**settings["heads"], "labels": head}
+    written = write_model(tmp_path / "two", ModelConfig.from_dict(settings), files.labels, graph=files.graph,
+                          tokenizer=files.tokenizer, thresholds=files.thresholds, lexical=files.lexical,
+                          calibration=files.calibration, emoji_weights=files.emoji_weights,
+                          head_lexical=files.head_lexical,
+                          heads_graph=(source / "heads.onnx", source / "heads_tokenizer.json"))
+    two = EmotionModel.load(written)
+    assert read_config(written).labels_head_weight == 0.3
+    texts = ["I can't believe it, this is wonderful!", "", "Leave me alone. " * 60, "thanks a lot 🙏"]
+    parts = model.component_scores(texts)
+    expected = 0.7 * model.blend(parts, calibrated=False) + 0.3 * parts.encoder
+    expected[parts.empty] = two.blend(two.component_scores(texts), calibrated=False)[parts.empty]
+    np.testing.assert_allclose(two.blend(two.component_scores(texts), calibrated=False), expected, atol=1e-6)
+    assert not np.allclose(two.predict_proba(texts), model.predict_proba(texts), atol=1e-3)
+    settings["labels_head"] = "vad"  # three targets, not the labels
+    (written / CONFIG_FILE).write_text(json.dumps(settings))
+    with pytest.raises(ModelLoadError, match="labels_head 'vad' must name a sigmoid head"):
+        EmotionModel.load(written)
+
+
 def test_errors_name_the_problem(tmp_path):
     (tmp_path / CONFIG_FILE).write_text(json.dumps({"task": "telepathy"}))
     with pytest.raises(ModelLoadError, match="unknown task 'telepathy'"):

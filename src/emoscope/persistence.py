@@ -24,7 +24,8 @@ the model and whatever kind it is::
                                 (optional; ``config.context_file``, see emoscope.text.context)
     heads.onnx, heads_tokenizer.json   a second encoder whose outputs are the heads (optional;
                                 ``config.heads_file``: the accurate tier reads its labels with
-                                the default model's graph and its heads with a larger encoder)
+                                the default model's graph and its heads with a larger encoder,
+                                whose own labels head ``config.labels_head`` is blended in)
     model_card.json, README.md  the card (see :mod:`emoscope.card`)
 
 Shipped models live in ``emoscope/models/<name>/``; :func:`resolve_model_dir` (in
@@ -101,7 +102,7 @@ class HeadSpec:
     output: str
     targets: tuple[str, ...]
     range: tuple[float, float]
-    windows: str = "mean"  # how a long text's windows combine: "mean" or "max"
+    windows: str = "mean"  # how a long text's windows combine: "mean", "max" or "labels" (as the labels)
     neutral: float = 0.0  # the value of an empty text
     activation: str = "identity"  # or "sigmoid"
     thresholds: tuple[float, ...] = ()
@@ -167,6 +168,11 @@ class ModelConfig:
     # graph; it reads the same windows settings
     heads_file: Optional[str] = None
     heads_tokenizer_file: Optional[str] = None
+    # a sigmoid head of ``heads`` with one output per label, blended with the label scores before
+    # calibration: (1 - labels_head_weight) * (encoder / TF-IDF blend) + labels_head_weight * head
+    # (the accurate tier: the default model's labels and the fine-tuned larger encoder's)
+    labels_head: Optional[str] = None
+    labels_head_weight: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
     format_version: int = FORMAT_VERSION
 
@@ -174,7 +180,7 @@ class ModelConfig:
               "batch_size", "long_texts", "lexical", "encoder_weight", "language_encoder_weights",
               "at_least_one_label",
               "context_turns", "context_file", "normalize_emoji", "quantized", "base_model", "sample_rate", "segment_seconds",
-              "image_size", "heads_file", "heads_tokenizer_file")
+              "image_size", "heads_file", "heads_tokenizer_file", "labels_head", "labels_head_weight")
 
     @classmethod
     def from_dict(cls, data: dict, source: str = CONFIG_FILE) -> "ModelConfig":
@@ -314,6 +320,10 @@ def read_model(directory: Union[str, Path]) -> ModelFiles:
                     len(head.encoder_weights) != len(head.targets):
                 raise ModelLoadError(f"{directory}: the {name!r} head's TF-IDF regression or encoder weights do "
                                      f"not have its {len(head.targets)} targets")
+    head = config.heads.get(config.labels_head) if config.labels_head else None
+    if config.labels_head and (head is None or tuple(head.targets) != tuple(labels) or head.activation != "sigmoid"):
+        raise ModelLoadError(f"{directory / CONFIG_FILE}: labels_head {config.labels_head!r} must name a sigmoid "
+                             "head of heads whose targets are the model's labels")
     return files
 
 

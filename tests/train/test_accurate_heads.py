@@ -39,3 +39,52 @@ def test_the_tier_keeps_the_labels_models_files_and_reads_its_heads_with_a_secon
             "meld/test"} <= set(card["metrics"])
     assert card["training"]["command"].startswith("emoscope train accurate --labels-model fast")
     assert card["extra"]["basic"]["train"]["semeval_english"] == 300  # the smoke run's rows
+
+
+def test_a_fine_tuned_encoder_adds_its_labels_blended_with_the_labels_models(model, tmp_path):
+    """``--base-model`` a folder fine-tuned on GoEmotions (its ``heads.pt`` has a labels head): the
+    heads' graph also gives that head's labels, blended with the labels model's before calibration
+    at the weight chosen on GoEmotions dev (``config.labels_head``)."""
+    pytest.importorskip("onnx")
+    torch = pytest.importorskip("torch")
+    for folder in ("goemotions", "semeval2025-task11", "emobank", "meld"):
+        needs(DATASETS / folder)
+    from emoscope import EmotionModel
+    from emoscope.train.arguments import FineTuneArguments, GoEmotionsArguments
+    from emoscope.train.base_models import resolve_base_model
+    from emoscope.train.goemotions import read_goemotions_splits
+    from emoscope.train.top_layers import fine_tune_top_layers_or_reuse
+    from emoscope.train.trainer import TrainingTask
+
+    base, _ = resolve_base_model("all-MiniLM-L6-v2")
+    train = read_goemotions_splits(DATASETS / "goemotions", GoEmotionsArguments(max_train_samples=64))[0]
+    task = TrainingTask("labels", list(train.texts), train.targets.astype(np.float32), "bce")
+    tuned, _ = fine_tune_top_layers_or_reuse(tmp_path / "tuned", base, [task], {"labels": 28}, 5,
+                                             FineTuneArguments(epochs=1, batch_size=16, num_threads=2), tmp_path / "ft",
+                                             progress=lambda m: None)
+    out = tmp_path / "tier"
+    result = run_cli("train", "accurate", "--labels-model", "fast", "--base-model", tmp_path / "tuned",
+                     "--goemotions", DATASETS / "goemotions", "--track-a", DATASETS / "semeval2025-task11" / "track_a",
+                     "--track-b", DATASETS / "semeval2025-task11" / "track_b", "--emobank", DATASETS / "emobank",
+                     "--meld", DATASETS / "meld", "--out", out, "--work", tmp_path / "work", "--threads", "2",
+                     "--max-train-samples", "300", "--max-eval-samples", "200")
+    assert result.returncode == 0, result.stderr[-3000:]
+    tier = EmotionModel.load(out)
+    assert set(tier.heads) == {"basic", "vad", "intensity", "labels"} and tier.config.labels_head == "labels"
+    share = tier.config.labels_head_weight
+    card = json.loads((out / "model_card.json").read_text())
+    assert share == card["extra"]["labels_blend"]["weight"] and 0.0 <= share <= 1.0
+    assert card["extra"]["labels_blend"]["fine_tuning"]["info"]["first_trained_layer"] == 5
+    texts = ["Thank you so much!", "I am scared of the dark."]
+    from emoscope.train.modeling import mean_pool
+    from emoscope.train.top_layers import tokenize_with_specials
+    from emoscope.train.trainer import pad
+
+    input_ids, mask = pad(tokenize_with_specials(base / "tokenizer.json", texts, 128))
+    with torch.no_grad():  # the tuned head in torch: the graph's 4-bit weights read it within 0.05
+        own = torch.sigmoid(tuned.classifier(mean_pool(tuned.encoder(input_ids=input_ids, attention_mask=mask)
+                                                       .last_hidden_state, mask))).numpy()
+    np.testing.assert_allclose(tier.predict_heads(texts)["labels"], own, atol=0.05)
+    default = model.blend(model.component_scores(texts), calibrated=False)
+    np.testing.assert_allclose(tier.blend(tier.component_scores(texts), calibrated=False),
+                               (1 - share) * default + share * tier.predict_heads(texts)["labels"], atol=1e-6)

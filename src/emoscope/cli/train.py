@@ -99,7 +99,7 @@ def train_accurate_command(
     out: Path = typer.Option(Path("models/emoscope-accurate/src/emoscope_accurate/model"),
                              help="Model directory to write (default: inside the model package of this repository)."),
     work: Path = typer.Option(Path("runs/emoscope-accurate-work"), help="Folder for the encoded features (kept: a rerun resumes) and intermediate graphs."),
-    base_model: str = typer.Option(default_of(AccurateArguments, "base_model"), help="The encoder: a base-model name or folder."),
+    base_model: str = typer.Option(default_of(AccurateArguments, "base_model"), help="The encoder: a base-model name or folder. With --labels-model, a folder fine-tuned on GoEmotions (tools/experiments/mpnet_top_layers.py: its heads.pt has a labels head) also gives labels, blended with the labels model's (the weight, calibration and thresholds chosen on GoEmotions dev)."),
     first_trained_layer: Optional[int] = typer.Option(
         None, help="Fine-tune the encoder's layers from this one up (0-based; e.g. 6 of all-mpnet-base-v2's 12) on "
         "GoEmotions, the lower layers' states cached and the run resumable across sessions, then build as 'train "
@@ -110,7 +110,7 @@ def train_accurate_command(
     hidden_size: int = typer.Option(default_of(AccurateArguments, "hidden_size"), help="Width of the shared hidden layer (frozen encoder)."),
     labels_model: Optional[str] = typer.Option(
         None, help="Take the 28 GoEmotions labels from this model as it is (a name such as 'fast', or a folder) and "
-        "fit only the basic-emotion, VAD and intensity heads on the frozen encoder, in a second graph (the shipped "
+        "fit only the basic-emotion, VAD and intensity heads on the encoder, in a second graph (the shipped "
         "tier). Default: one graph, a network on the frozen encoder's every layer for every output."),
     seed: int = SeedOption,
     threads: Optional[int] = ThreadsOption,

@@ -267,10 +267,13 @@ class EmotionModel:
             heads_output = (self.heads_encoder.run(kept, HEADS_GRAPH_OUTPUT, [h.output for h in self.heads.values()])
                             if separate and self.heads else output)
             for name, head in self.heads.items():
-                merge = mean_over_windows if head.windows == "mean" else max_over_windows
                 values = heads_output.extra[head.output]
-                values = merge(sigmoid(values) if head.activation == "sigmoid" else values, heads_output.owners,
-                               len(kept))
+                values = sigmoid(values) if head.activation == "sigmoid" else values
+                if head.windows == "labels":  # a labels head: windows combine as the label scores do
+                    values = combine_windows(values, heads_output.owners, len(kept), self._neutral_index)
+                else:
+                    merge = mean_over_windows if head.windows == "mean" else max_over_windows
+                    values = merge(values, heads_output.owners, len(kept))
                 if name in self.head_lexical:  # the whole text's TF-IDF, blended in the head's own units
                     lexical_head = self.head_lexical[name]
                     weight = np.asarray(head.encoder_weights, dtype=np.float32)
@@ -327,6 +330,9 @@ class EmotionModel:
         weight = self.encoder_weight if encoder_weight is None else encoder_weight
         scores = parts.encoder.copy() if parts.lexical is None else (  # parts stay reusable
             weight * parts.encoder + (1.0 - weight) * parts.lexical)
+        if self.config.labels_head and self.config.labels_head in parts.heads:  # the second encoder's labels
+            share = float(self.config.labels_head_weight)
+            scores = (1.0 - share) * scores + share * parts.heads[self.config.labels_head]
         if calibrated and self.calibration is not None:
             scores = apply_platt(scores, *self.calibration)
         if calibrated and self.emoji_weights is not None and parts.emoji is not None:

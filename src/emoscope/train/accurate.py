@@ -121,7 +121,7 @@ def frozen_encoder(args: AccurateArguments, work: Path, max_tokens: int, stride:
     base, base_source = resolve_base_model(args.base_model)
     graph_path = work / "encoder.onnx"
     if not graph_path.is_file():
-        progress(f"exporting the frozen encoder {base_source} (all layers, 4-bit weights)")
+        progress(f"exporting the encoder {base_source} (all layers mean-pooled, 4-bit weights)")
         export_frozen_encoder(base, graph_path)
     return OnnxTextEncoder(graph_path, base / "tokenizer.json", max_tokens=max_tokens, stride=stride,
                            batch_size=args.inference_batch_size, num_threads=args.num_threads), base_source

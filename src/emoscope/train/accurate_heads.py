@@ -20,6 +20,7 @@ so a stopped run resumes.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -29,14 +30,17 @@ import numpy as np
 
 from ..card import CardSection, ModelCard
 from ..evaluate import EvaluationOptions, describe, evaluate_dataset, goemotions_payload
-from ..persistence import HEADS_GRAPH_FILE, HEADS_TOKENIZER_FILE, read_model, write_model
-from ..text.model import EmotionModel
+from ..persistence import HEADS_GRAPH_FILE, HEADS_TOKENIZER_FILE, HeadSpec, read_model, write_model
+from ..text.model import HEADS_GRAPH_OUTPUT, EmotionModel
 from .accurate import TIER_NAME, frozen_encoder
 from .arguments import AccurateArguments, FastArguments, HeadsArguments
+from .base_models import resolve_base_model
 from .builder import training_record
 from .fast import basic_head, basic_texts, fit_basic_head, read_multidomain
 from .features import cached_features, file_digest
 from .graph import add_linear_head
+from .trainer import STATE_FILE
+from .labels_blend import LABELS_HEAD, blend_labels_head, tuned_labels_head
 from .heads import INTENSITY_HEAD, add_vad_and_intensity, fit_vad_and_intensity, heads_record, heads_section, \
     read_vad_and_intensity
 
@@ -74,42 +78,75 @@ def train_accurate_two_encoders(labels_model: Path, goemotions_dir: Path, track_
     fitted = fit_vad_and_intensity(features, vad_rows, intensity_rows, heads_args, progress)
     graph = add_vad_and_intensity(add_linear_head(onnx.load(str(graph_path)), "basic", basic_fit.weight,
                                                   basic_fit.bias), fitted)
-    onnx.save(graph, str(work / HEADS_GRAPH_FILE))
     heads = {"basic": basic_head(thresholds), "vad": fitted.vad_head, "intensity": INTENSITY_HEAD}
+    tuned_labels = tuned_labels_head(resolve_base_model(args.base_model)[0], labels.labels)
+    if tuned_labels is not None:  # a fine-tuned encoder's own labels head, on its last layer
+        graph = add_linear_head(graph, LABELS_HEAD, *tuned_labels, source=HEADS_GRAPH_OUTPUT)
+        heads[LABELS_HEAD] = HeadSpec(LABELS_HEAD, tuple(labels.labels), (0.0, 1.0), windows="labels",
+                                      activation="sigmoid")
+    onnx.save(graph, str(work / HEADS_GRAPH_FILE))
     config = replace(labels.config, name=TIER_NAME, heads=heads, heads_file=HEADS_GRAPH_FILE,
-                     heads_tokenizer_file=HEADS_TOKENIZER_FILE, extra=dict(labels.config.extra))
+                     heads_tokenizer_file=HEADS_TOKENIZER_FILE, extra=dict(labels.config.extra),
+                     labels_head=LABELS_HEAD if tuned_labels is not None else None)
     # the labels model's graph as it is (its own heads' outputs go unread), so git stores it once
     write_model(out_dir, config, labels.labels, graph=labels.graph, tokenizer=labels.tokenizer,
                 thresholds=labels.thresholds, lexical=labels.lexical, calibration=labels.calibration,
                 emoji_weights=labels.emoji_weights, head_lexical=fitted.head_lexical or None,
                 heads_graph=(work / HEADS_GRAPH_FILE, tokenizer))
+    labels_blend = None
+    if tuned_labels is not None:
+        progress("choosing the weight of the fine-tuned encoder's labels on GoEmotions dev, then calibrating there")
+        labels_blend = blend_labels_head(out_dir, data.goemotions[1], args.num_threads)
+        state = resolve_base_model(args.base_model)[0] / STATE_FILE  # the fine-tuning's arguments and info
+        labels_blend["fine_tuning"] = json.loads(state.read_text()) if state.is_file() else None
+    read = "fine-tuned" if tuned_labels is not None else "frozen"
     record = heads_record(fitted, len(vad_rows["train"]), len(intensity_rows["train"]), heads_args,
-                          f"ridge regression on the mean-pooled hidden states of all 13 layers of the frozen "
+                          f"ridge regression on the mean-pooled hidden states of all 13 layers of the {read} "
                           f"{base_source} (4-bit weights), in the heads' graph", command, started)
     card = _card(labels_model, out_dir, data, base_source, basic_record, record, args, command, started,
-                 {"track_a": track_a, "track_b": track_b, "emobank": emobank, "meld": meld_dir})
+                 {"track_a": track_a, "track_b": track_b, "emobank": emobank, "meld": meld_dir}, labels_blend)
     progress(f"done in {time.perf_counter() - started:.0f}s; model in {out_dir}")
     return card
 
 
 def _card(labels_model: Path, out_dir: Path, data, base_source: str, basic_record: dict, heads: dict,
-          args: AccurateArguments, command: Optional[str], started: float, paths: dict) -> ModelCard:
+          args: AccurateArguments, command: Optional[str], started: float, paths: dict,
+          labels_blend: Optional[dict] = None) -> ModelCard:
     final = EmotionModel.load(out_dir, num_threads=args.num_threads)
     labels_card = ModelCard.load(labels_model)
     size = sum(f.stat().st_size for f in out_dir.rglob("*") if f.is_file()) / 1e6
     basic = final.heads["basic"]
+    name = labels_card.name if labels_card else labels_model
+    encoder = "frozen MPNet-base (12 layers)"
+    labels_fact = f"the files of {name}, unchanged: the same GoEmotions scores as the default model"
+    training_fact = ("one session on 2 CPU cores (no fine-tuning; the encoded features are cached in chunks in the "
+                     "work folder, so a stopped run resumes)")
+    labels_choice = "- GoEmotions labels: the default model's (blend weight, thresholds and calibration chosen on GoEmotions dev)."
+    if labels_blend is not None:
+        u = labels_blend["weight"]
+        encoder = "MPNet-base fine-tuned on GoEmotions (12 layers)"
+        labels_fact = (f"{1 - u:.1f} x {name}'s label scores (its graph and TF-IDF blend) + {u:.1f} x the fine-tuned "
+                       "encoder's own labels head, then per-label calibration and thresholds fitted on GoEmotions dev; "
+                       f"5-fold CV over dev: {labels_blend['cv_default']:.4f} with {name}'s scores alone, "
+                       f"{labels_blend['cv_blend']:.4f} blended")
+        tuning = labels_blend.get("fine_tuning") or {}
+        training_fact = (f"two steps on 2 CPU cores: the encoder's fine-tuning ({tuning.get('train_seconds', '?')} s, "
+                         f"{tuning.get('steps', '?')} steps; its state is saved every epoch and every 10 minutes, so "
+                         "it resumes across sessions), then this build in one session (the encoded features cached in "
+                         "chunks in the work folder, so a stopped build resumes)")
+        labels_choice = (f"- GoEmotions labels: the blend weight {u} (from 0 to 1 by 0.1), calibration and thresholds "
+                         f"on GoEmotions dev (macro-F1 by weight: {labels_blend['weights']}).")
     card = ModelCard(
         name=TIER_NAME,
-        task="multi-domain emotion recognition, accurate tier: the 28 GoEmotions labels (the default model's), "
+        task="multi-domain emotion recognition, accurate tier: the 28 GoEmotions labels, "
              "the six basic emotions (the Ekman rollup), valence-arousal-dominance and intensity from a larger encoder",
         base_model=f"{labels_card.base_model if labels_card else labels_model} (labels); {base_source} (heads)",
         architecture="two graphs: the default model's (MiniLM-L6 fine-tuned on GoEmotions, its TF-IDF blend, "
-                     "thresholds and calibration) for the 28 labels; the frozen MPNet-base (12 layers), every hidden "
+                     f"thresholds and calibration) for the 28 labels; the {encoder}, every hidden "
                      "state mean-pooled (9,984 features), with linear heads for six basic emotions, VAD (blended "
                      "with a TF-IDF regression) and intensity (ONNX, 4-bit weights)",
         labels=final.labels,
-        facts={"Labels": f"the files of {labels_card.name if labels_card else labels_model}, unchanged: the same "
-                         "GoEmotions scores as the default model",
+        facts={"Labels": labels_fact,
                "Heads' graph": "word embeddings int8, weight matrices 4-bit in blocks of 32 (MatMulNBits), activations "
                                "and heads fp32: no activation quantization, so a text's scores do not depend on its batch",
                "Ekman rollup": "reported by the basic-emotion head: each emotion at or above its threshold "
@@ -117,11 +154,10 @@ def _card(labels_model: Path, out_dir: Path, data, base_source: str, basic_recor
                                "SemEval English train and MELD dev), neutral when none is",
                "Inference": f"batches of {args.inference_batch_size} texts through both graphs",
                "Size": f"{size:.1f} MB",
-               "Training": "one session on 2 CPU cores (no fine-tuning; the encoded features are cached in chunks "
-                           "in the work folder, so a stopped run resumes)"},
+               "Training": training_fact},
         data=data.card_data(),
         training=training_record(args, command, started, device="cpu"),
-        extra={"basic": basic_record, "heads": heads})
+        extra={"basic": basic_record, "heads": heads, **({"labels_blend": labels_blend} if labels_blend else {})})
     payload = goemotions_payload(final, data.goemotions[2], "test")
     card.add_metrics(payload, describe(payload))
     options = EvaluationOptions(num_threads=args.num_threads, languages=("eng",))
@@ -134,7 +170,7 @@ def _card(labels_model: Path, out_dir: Path, data, base_source: str, basic_recor
         payloads.append(payload)
     card.set_section(heads_section(heads, payloads[1:4]))  # EmoBank test and dev, track B dev
     card.set_section(CardSection("Choices", [
-        "- GoEmotions labels: the default model's (blend weight, thresholds and calibration chosen on GoEmotions dev).",
+        labels_choice,
         f"- Basic emotions: ridge penalty {basic_record['ridge_alpha']} and thresholds on the held-out tenth of SemEval "
         "English train and MELD dev.",
         "- VAD: ridge penalty, TF-IDF penalty and blend weight on EmoBank dev; intensity: penalty by 5-fold "

@@ -57,8 +57,9 @@ def add_layers_output(model_proto):
     return model_proto
 
 
-def add_linear_head(model_proto, name: str, weight: np.ndarray, bias: np.ndarray):
-    """Add output ``name`` = ``layers @ weight + bias`` (fp32: a few thousand multiply-adds)."""
+def add_linear_head(model_proto, name: str, weight: np.ndarray, bias: np.ndarray, *, source: str = LAYERS_OUTPUT):
+    """Add output ``name`` = ``source @ weight + bias`` (fp32: a few thousand multiply-adds);
+    ``source`` is the graph's every layer mean-pooled or another of its outputs."""
     import onnx
     from onnx import helper
 
@@ -66,7 +67,7 @@ def add_linear_head(model_proto, name: str, weight: np.ndarray, bias: np.ndarray
     graph.initializer.extend([onnx.numpy_helper.from_array(weight.astype(np.float32), f"emoscope_{name}_weight"),
                               onnx.numpy_helper.from_array(bias.astype(np.float32), f"emoscope_{name}_bias")])
     graph.node.extend([
-        helper.make_node("MatMul", [LAYERS_OUTPUT, f"emoscope_{name}_weight"], [f"emoscope_{name}_matmul"]),
+        helper.make_node("MatMul", [source, f"emoscope_{name}_weight"], [f"emoscope_{name}_matmul"]),
         helper.make_node("Add", [f"emoscope_{name}_matmul", f"emoscope_{name}_bias"], [name]),
     ])
     graph.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, ["batch", len(bias)]))
