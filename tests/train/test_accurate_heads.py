@@ -44,7 +44,7 @@ def test_the_tier_keeps_the_labels_models_files_and_reads_its_heads_with_a_secon
 def test_a_fine_tuned_encoder_adds_its_labels_blended_with_the_labels_models(model, tmp_path):
     """``--base-model`` a folder fine-tuned on GoEmotions (its ``heads.pt`` has a labels head): the
     heads' graph also gives that head's labels, blended with the labels model's before calibration
-    at the weight chosen on GoEmotions dev (``config.labels_head``)."""
+    at the weight chosen on GoEmotions dev (``config.labels_head``); with ``--intensity-lexical``."""
     pytest.importorskip("onnx")
     torch = pytest.importorskip("torch")
     for folder in ("goemotions", "semeval2025-task11", "emobank", "meld"):
@@ -67,10 +67,12 @@ def test_a_fine_tuned_encoder_adds_its_labels_blended_with_the_labels_models(mod
                      "--goemotions", DATASETS / "goemotions", "--track-a", DATASETS / "semeval2025-task11" / "track_a",
                      "--track-b", DATASETS / "semeval2025-task11" / "track_b", "--emobank", DATASETS / "emobank",
                      "--meld", DATASETS / "meld", "--out", out, "--work", tmp_path / "work", "--threads", "2",
-                     "--max-train-samples", "300", "--max-eval-samples", "200")
+                     "--max-train-samples", "300", "--max-eval-samples", "200", "--intensity-lexical")
     assert result.returncode == 0, result.stderr[-3000:]
     tier = EmotionModel.load(out)
     assert set(tier.heads) == {"basic", "vad", "intensity", "labels"} and tier.config.labels_head == "labels"
+    # --intensity-lexical: a TF-IDF regression beside the intensity head, weighed per emotion
+    assert len(tier.heads["intensity"].encoder_weights) == 5 and (out / "head_lexical" / "intensity.npz").is_file()
     share = tier.config.labels_head_weight
     card = json.loads((out / "model_card.json").read_text())
     assert share == card["extra"]["labels_blend"]["weight"] and 0.0 <= share <= 1.0

@@ -112,6 +112,7 @@ def train_accurate_command(
         None, help="Take the 28 GoEmotions labels from this model as it is (a name such as 'fast', or a folder) and "
         "fit only the basic-emotion, VAD and intensity heads on the encoder, in a second graph (the shipped "
         "tier). Default: one graph, a network on the frozen encoder's every layer for every output."),
+    intensity_lexical: bool = typer.Option(False, help="With --labels-model: a TF-IDF ridge regression beside the intensity head, its penalty and weight chosen by 5-fold cross-validation on track B train."),
     seed: int = SeedOption,
     threads: Optional[int] = ThreadsOption,
     max_train_samples: Optional[int] = typer.Option(None, help=f"Use only the first N texts of each training set {SMOKE}."),
@@ -127,7 +128,7 @@ def train_accurate_command(
         accurate.train_accurate_tuned(goemotions, track_a, track_b, emobank, meld, out, tuned, work=work,
                                       progress=progress, command=command_line())
         return
-    args = AccurateArguments(hidden_size=hidden_size, **common, **({"epochs": epochs} if epochs is not None else {}))
+    args = AccurateArguments(hidden_size=hidden_size, intensity_lexical=intensity_lexical, **common, **({"epochs": epochs} if epochs is not None else {}))
     if labels_model is not None:
         from ..persistence import resolve_model_dir
 

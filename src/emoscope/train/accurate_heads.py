@@ -41,7 +41,7 @@ from .features import cached_features, file_digest
 from .graph import add_linear_head
 from .trainer import STATE_FILE
 from .labels_blend import LABELS_HEAD, blend_labels_head, tuned_labels_head
-from .heads import INTENSITY_HEAD, add_vad_and_intensity, fit_vad_and_intensity, heads_record, heads_section, \
+from .heads import add_vad_and_intensity, fit_vad_and_intensity, heads_record, heads_section, \
     read_vad_and_intensity
 
 
@@ -74,11 +74,11 @@ def train_accurate_two_encoders(labels_model: Path, goemotions_dir: Path, track_
 
     progress("fitting the basic-emotion head (penalty and thresholds on held-out SemEval English and MELD dev)")
     basic_fit, thresholds, basic_record = fit_basic_head(features, data, fast)
-    heads_args = HeadsArguments(seed=args.seed, num_threads=args.num_threads)
+    heads_args = HeadsArguments(seed=args.seed, num_threads=args.num_threads, intensity_lexical=args.intensity_lexical)
     fitted = fit_vad_and_intensity(features, vad_rows, intensity_rows, heads_args, progress)
     graph = add_vad_and_intensity(add_linear_head(onnx.load(str(graph_path)), "basic", basic_fit.weight,
                                                   basic_fit.bias), fitted)
-    heads = {"basic": basic_head(thresholds), "vad": fitted.vad_head, "intensity": INTENSITY_HEAD}
+    heads = {"basic": basic_head(thresholds), "vad": fitted.vad_head, "intensity": fitted.intensity_head}
     tuned_labels = tuned_labels_head(resolve_base_model(args.base_model)[0], labels.labels)
     if tuned_labels is not None:  # a fine-tuned encoder's own labels head, on its last layer
         graph = add_linear_head(graph, LABELS_HEAD, *tuned_labels, source=HEADS_GRAPH_OUTPUT)

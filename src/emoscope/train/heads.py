@@ -34,8 +34,8 @@ from ..text.encoder import OnnxTextEncoder
 from ..text.model import EmotionModel
 from .arguments import HeadsArguments
 from .export import LAYERS_OUTPUT
-from .features import RidgeFit, fit_ridge, layer_features
-from .lexical import LexicalBlend, fit_lexical_blend
+from .features import RidgeFit, cross_validated_predictions, fit_ridge, layer_features
+from .lexical import LexicalBlend, fit_lexical_blend, fit_lexical_blend_cv
 from .graph import add_layers_output, add_linear_head, core_graph, drop_output
 
 METHOD = ("sequential: frozen encoder; ridge regression on the mean-pooled hidden states of all 7 layers "
@@ -73,6 +73,7 @@ class FittedHeads:
     vad: RidgeFit
     intensity: RidgeFit
     blend: Optional[LexicalBlend]  # the TF-IDF regression beside the VAD head, if any
+    intensity_blend: Optional[LexicalBlend] = None  # and beside the intensity head
 
     @property
     def vad_head(self) -> HeadSpec:
@@ -80,9 +81,16 @@ class FittedHeads:
         return VAD_HEAD if self.blend is None else replace(VAD_HEAD, encoder_weights=self.blend.encoder_weights)
 
     @property
+    def intensity_head(self) -> HeadSpec:
+        """INTENSITY_HEAD, with its blend's encoder weights when there is one."""
+        return INTENSITY_HEAD if self.intensity_blend is None else replace(
+            INTENSITY_HEAD, encoder_weights=self.intensity_blend.encoder_weights)
+
+    @property
     def head_lexical(self) -> dict:
-        """``{"vad": TF-IDF regression}``, or ``{}`` without a blend."""
-        return {} if self.blend is None else {"vad": self.blend.head}
+        """``{head: TF-IDF regression}`` of the heads that have a blend."""
+        return {name: blend.head for name, blend in (("vad", self.blend), ("intensity", self.intensity_blend))
+                if blend is not None}
 
 
 def fit_vad_and_intensity(features: dict, vad_rows: dict, intensity_rows: dict, args: HeadsArguments,
@@ -96,15 +104,26 @@ def fit_vad_and_intensity(features: dict, vad_rows: dict, intensity_rows: dict, 
     progress(f"fitting the intensity head (penalty chosen by {args.folds}-fold cross-validation on train)")
     intensity = fit_ridge(features["intensity_train"], intensity_rows["train"].targets, args.alphas,
                           folds=args.folds, seed=args.seed)
-    if not args.vad_lexical:
-        return FittedHeads(vad, intensity, None)
-    progress("fitting a TF-IDF ridge beside the VAD head (penalty and blend chosen on EmoBank dev)")
-    # the head's dev predictions clipped as the model clips them, so the blend is chosen as it runs
-    head_dev = np.clip(vad.predict(features["emobank_dev"]), *VAD_HEAD.range)
-    blend = fit_lexical_blend(vad_rows["train"].texts, vad_rows["train"].targets, vad_rows["dev"].texts,
-                              vad_rows["dev"].targets, head_dev, args.lexical_alphas,
-                              args.lexical_encoder_weights, VAD_HEAD.targets)
-    return FittedHeads(vad, intensity, blend)
+    blend = intensity_blend = None
+    if args.vad_lexical:
+        progress("fitting a TF-IDF ridge beside the VAD head (penalty and blend chosen on EmoBank dev)")
+        # the head's dev predictions clipped as the model clips them, so the blend is chosen as it runs
+        head_dev = np.clip(vad.predict(features["emobank_dev"]), *VAD_HEAD.range)
+        blend = fit_lexical_blend(vad_rows["train"].texts, vad_rows["train"].targets, vad_rows["dev"].texts,
+                                  vad_rows["dev"].targets, head_dev, args.lexical_alphas,
+                                  args.lexical_encoder_weights, VAD_HEAD.targets)
+    if args.intensity_lexical:
+        progress(f"fitting a TF-IDF ridge beside the intensity head (penalty and blend by {args.folds}-fold "
+                 "cross-validation on train)")
+        targets = intensity_rows["train"].targets
+        every = cross_validated_predictions(features["intensity_train"], targets, list(args.alphas),
+                                            folds=args.folds, seed=args.seed)
+        at = [list(args.alphas).index(alpha) for alpha in intensity.alphas]  # each target at its chosen penalty
+        head_oof = np.clip(np.stack([every[a][:, j] for j, a in enumerate(at)], axis=1), *INTENSITY_HEAD.range)
+        intensity_blend = fit_lexical_blend_cv(intensity_rows["train"].texts, targets, head_oof, args.lexical_alphas,
+                                               args.lexical_encoder_weights, INTENSITY_HEAD.targets,
+                                               folds=args.folds, seed=args.seed)
+    return FittedHeads(vad, intensity, blend, intensity_blend)
 
 
 def add_vad_and_intensity(graph, fitted: FittedHeads):
@@ -150,7 +169,7 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
     fitted = fit_vad_and_intensity(features, vad_rows, intensity_rows, args, progress)
     graph = add_vad_and_intensity(onnx.load(str(probe)), fitted)
     card = ModelCard.load(base_dir) or ModelCard(out_dir.name, "multi-label emotion classification")
-    with_graph(base, out_dir, graph, {**_other_heads(base), "vad": fitted.vad_head, "intensity": INTENSITY_HEAD},
+    with_graph(base, out_dir, graph, {**_other_heads(base), "vad": fitted.vad_head, "intensity": fitted.intensity_head},
                None, fitted.head_lexical)
     shutil.rmtree(work)
 
@@ -194,7 +213,15 @@ def heads_record(fitted: FittedHeads, vad_train: int, intensity_train: int, args
         "intensity": {"data": "SemEval 2025 Task 11 track B, English", "scale": "0-3 per emotion",
                       "ridge_alpha": dict(zip(INTENSITY_HEAD.targets, intensity.alphas)),
                       "penalty_chosen_on": f"{args.folds}-fold cross-validation on train",
-                      "train": intensity_train},
+                      "train": intensity_train,
+                      **({"tfidf": {"method": "word 1-2-gram + char_wb 2-5-gram TF-IDF (sublinear, terms in 2 "
+                                              "texts), ridge regression on track B train; w * head + (1 - w) * TF-IDF",
+                                    "terms": len(fitted.intensity_blend.head.terms),
+                                    "ridge_alpha": dict(zip(INTENSITY_HEAD.targets, fitted.intensity_blend.alphas)),
+                                    "encoder_weight": dict(zip(INTENSITY_HEAD.targets,
+                                                               fitted.intensity_blend.encoder_weights)),
+                                    "chosen_on": f"{args.folds}-fold cross-validation on train",
+                                    "cv_r": fitted.intensity_blend.dev_r}} if fitted.intensity_blend else {})},
         "command": command or "",
         "wall_seconds": round(time.perf_counter() - started, 1),
     }

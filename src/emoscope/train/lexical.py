@@ -38,7 +38,7 @@ class LexicalBlend:
     head: LexicalHead
     encoder_weights: tuple[float, ...]
     alphas: tuple[float, ...]
-    dev_r: dict  # per target: {"head": r, "blend": r} on dev
+    dev_r: dict  # per target: {"head": r, "blend": r} on dev (out of fold on train, when chosen so)
 
 
 @dataclass
@@ -83,12 +83,39 @@ def fit_lexical_blend(train_texts: Sequence[str], train_targets: np.ndarray, dev
     from ``alphas`` and the head's weight from ``weights`` with the best Pearson r on dev, where
     ``head_dev`` holds the head's own predictions of ``dev_texts``."""
     ridges = TfidfRidges.fit(train_texts, train_targets, alphas)
-    predicted = ridges.predict(dev_texts)
-    chosen, dev_r = [], {}
-    for j, name in enumerate(names):
-        r, alpha, weight = max((pearson_r(w * head_dev[:, j] + (1 - w) * predicted[a][:, j], dev_targets[:, j]), a, w)
-                               for a in alphas for w in weights)
-        chosen.append((alpha, weight))
-        dev_r[name] = {"head": round(pearson_r(head_dev[:, j], dev_targets[:, j]), 4), "blend": round(r, 4)}
+    chosen, dev_r = _best_blends(head_dev, ridges.predict(dev_texts), dev_targets, alphas, weights, names)
     return LexicalBlend(ridges.head([alpha for alpha, _ in chosen]), tuple(float(w) for _, w in chosen),
                         tuple(float(a) for a, _ in chosen), dev_r)
+
+
+def _best_blends(head: np.ndarray, predicted: dict, gold: np.ndarray, alphas: Sequence[float],
+                 weights: Sequence[float], names: Sequence[str]) -> tuple[list, dict]:
+    """Per target, the (penalty, weight) of ``w * head + (1 - w) * TF-IDF`` with the best Pearson
+    r against ``gold`` (``predicted``: the TF-IDF ridges' predictions by penalty), and the r."""
+    chosen, r_of = [], {}
+    for j, name in enumerate(names):
+        r, alpha, weight = max((pearson_r(w * head[:, j] + (1 - w) * predicted[a][:, j], gold[:, j]), a, w)
+                               for a in alphas for w in weights)
+        chosen.append((alpha, weight))
+        r_of[name] = {"head": round(pearson_r(head[:, j], gold[:, j]), 4), "blend": round(r, 4)}
+    return chosen, r_of
+
+
+def fit_lexical_blend_cv(texts: Sequence[str], targets: np.ndarray, head_oof: np.ndarray, alphas: Sequence[float],
+                         weights: Sequence[float], names: Sequence[str], *, folds: int = 5,
+                         seed: int = 42) -> LexicalBlend:
+    """:func:`fit_lexical_blend` without a dev split: the penalty and weight per target with the
+    best out-of-fold Pearson r over ``folds`` folds of the training rows (assigned as
+    :func:`~.features.cross_validated_predictions` assigns them, ``head_oof`` the head's own
+    out-of-fold predictions), then the ridges fitted on every row."""
+    fold_of = np.random.default_rng(seed).permutation(len(texts)) % folds
+    predicted = {alpha: np.zeros(targets.shape) for alpha in alphas}
+    for fold in range(folds):
+        fit, held = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
+        ridges = TfidfRidges.fit([texts[i] for i in fit], targets[fit], alphas)
+        for alpha, values in ridges.predict([texts[i] for i in held]).items():
+            predicted[alpha][held] = values
+    chosen, cv_r = _best_blends(head_oof, predicted, targets, alphas, weights, names)
+    ridges = TfidfRidges.fit(texts, targets, sorted({alpha for alpha, _ in chosen}))
+    return LexicalBlend(ridges.head([alpha for alpha, _ in chosen]), tuple(float(w) for _, w in chosen),
+                        tuple(float(a) for a, _ in chosen), cv_r)
