@@ -76,7 +76,8 @@ def test_a_fine_tuned_encoder_adds_its_labels_blended_with_the_labels_models(mod
     share = tier.config.labels_head_weight
     card = json.loads((out / "model_card.json").read_text())
     assert share == card["extra"]["labels_blend"]["weight"] and 0.0 <= share <= 1.0
-    assert card["extra"]["labels_blend"]["fine_tuning"]["info"]["first_trained_layer"] == 5
+    tuning = card["extra"]["labels_blend"]["fine_tuning"]["info"]
+    assert tuning["first_trained_layer"] == 5 and f"{tuning['steps']} steps" in card["facts"]["Training"]
     texts = ["Thank you so much!", "I am scared of the dark."]
     from emoscope.train.modeling import mean_pool
     from emoscope.train.top_layers import tokenize_with_specials

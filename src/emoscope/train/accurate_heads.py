@@ -39,10 +39,10 @@ from .builder import training_record
 from .fast import basic_head, basic_texts, fit_basic_head, read_multidomain
 from .features import cached_features, file_digest
 from .graph import add_linear_head
-from .trainer import STATE_FILE
-from .labels_blend import LABELS_HEAD, blend_labels_head, tuned_labels_head
 from .heads import add_vad_and_intensity, fit_vad_and_intensity, heads_record, heads_section, \
     read_vad_and_intensity
+from .labels_blend import LABELS_HEAD, blend_labels_head, tuned_labels_head
+from .trainer import STATE_FILE
 
 
 def train_accurate_two_encoders(labels_model: Path, goemotions_dir: Path, track_a: Path, track_b: Path,
@@ -129,7 +129,7 @@ def _card(labels_model: Path, out_dir: Path, data, base_source: str, basic_recor
                        "encoder's own labels head, then per-label calibration and thresholds fitted on GoEmotions dev; "
                        f"5-fold CV over dev: {labels_blend['cv_default']:.4f} with {name}'s scores alone, "
                        f"{labels_blend['cv_blend']:.4f} blended")
-        tuning = labels_blend.get("fine_tuning") or {}
+        tuning = (labels_blend.get("fine_tuning") or {}).get("info") or {}  # the fine-tuning's record
         training_fact = (f"two steps on 2 CPU cores: the encoder's fine-tuning ({tuning.get('train_seconds', '?')} s, "
                          f"{tuning.get('steps', '?')} steps; its state is saved every epoch and every 10 minutes, so "
                          "it resumes across sessions), then this build in one session (the encoded features cached in "
@@ -173,7 +173,8 @@ def _card(labels_model: Path, out_dir: Path, data, base_source: str, basic_recor
         labels_choice,
         f"- Basic emotions: ridge penalty {basic_record['ridge_alpha']} and thresholds on the held-out tenth of SemEval "
         "English train and MELD dev.",
-        "- VAD: ridge penalty, TF-IDF penalty and blend weight on EmoBank dev; intensity: penalty by 5-fold "
+        "- VAD: ridge penalty, TF-IDF penalty and blend weight on EmoBank dev; intensity: penalty "
+        f"{'(and its TF-IDF penalty and blend weight) ' if args.intensity_lexical else ''}by 5-fold "
         "cross-validation on track B train.",
         "- Reported only: GoEmotions test, SemEval English dev, MELD test, EmoBank test, track B dev."]))
     card.save(out_dir)

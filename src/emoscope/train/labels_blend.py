@@ -25,6 +25,11 @@ def macro_f1(gold: np.ndarray, scores: np.ndarray, thresholds: np.ndarray) -> fl
     return multilabel_report(gold, decide(scores, thresholds), [str(j) for j in range(gold.shape[1])]).macro_f1
 
 
+def tuned_macro_f1(gold: np.ndarray, scores: np.ndarray) -> float:
+    """Macro-F1 with each label's threshold tuned on these rows (in sample)."""
+    return macro_f1(gold, scores, tune_thresholds(gold, scores))
+
+
 def best_weight(gold: np.ndarray, p: np.ndarray, q: np.ndarray, weights: Sequence[float] = WEIGHTS
                 ) -> tuple[float, np.ndarray, float]:
     """(u, thresholds, macro-F1) of the best ``(1 - u) p + u q`` on these rows, each label's
@@ -72,15 +77,14 @@ def blend_labels_head(directory: Path, dev, num_threads: Optional[int] = None) -
     """Choose ``u`` for the model in ``directory`` (whose config names its labels head) on ``dev``,
     write it, calibrate and choose thresholds again on dev; returns what was measured."""
     model = EmotionModel.load(directory, num_threads=num_threads)
+    if model.config.labels_head_weight:  # the labels model's scores are read with the head's weight at 0
+        raise ValueError(f"{directory}: the labels head's weight is set already")
     parts = model.component_scores(dev.texts)
     gold = dev.targets.astype(bool)
-    p = model.blend(parts, encoder_weight=None, calibrated=False) if not model.config.labels_head_weight else None
-    if p is None:
-        raise ValueError(f"{directory}: the labels head's weight is set already")
-    q = parts.heads[model.config.labels_head]
+    p, q = model.blend(parts, calibrated=False), parts.heads[model.config.labels_head]
     u, _, dev_f1 = best_weight(gold, p, q)
-    record = {"weights": {str(w): round(macro_f1(gold, (1 - w) * p + w * q, tune_thresholds(gold, (1 - w) * p + w * q)), 4)
-                          for w in WEIGHTS}, "weight": u, "dev_macro_f1": round(dev_f1, 4)}
+    record = {"weights": {str(w): round(tuned_macro_f1(gold, (1 - w) * p + w * q), 4) for w in WEIGHTS},
+              "weight": u, "dev_macro_f1": round(dev_f1, 4)}
     cv_default, _ = out_of_fold_macro_f1(gold, p, q, (0.0,))
     cv_blend, chosen = out_of_fold_macro_f1(gold, p, q)
     record.update(cv_default=round(cv_default, 4), cv_blend=round(cv_blend, 4), cv_weights=chosen)
