@@ -27,7 +27,7 @@ from emoscope.text.encoder import sigmoid
 from emoscope.text.model import EmotionModel
 from emoscope.train.arguments import GoEmotionsArguments
 from emoscope.train.goemotions import read_goemotions_splits
-from emoscope.train.labels_blend import WEIGHTS, best_weight, macro_f1, out_of_fold_macro_f1, tuned_macro_f1
+from emoscope.train.labels_blend import best_weight, macro_f1, out_of_fold_macro_f1
 
 
 def default_probabilities(texts, threads: int) -> np.ndarray:
@@ -76,16 +76,14 @@ def main() -> None:
                      q=mpnet_probabilities(options.checkpoint, split.texts, options.threads))
         scores[name] = np.load(cache)
     gold, p, q = dev.targets.astype(bool), scores["dev"]["p"], scores["dev"]["q"]
-    record = {"dev_in_sample": {}}
-    for u in WEIGHTS:
-        record["dev_in_sample"][str(u)] = round(tuned_macro_f1(gold, (1 - u) * p + u * q), 4)
+    u, thresholds, by_weight = best_weight(gold, p, q)
+    record = {"dev_in_sample": {str(w): round(f1, 4) for w, f1 in by_weight.items()}}
     print("GoEmotions dev macro-F1 by u (thresholds on dev, in sample):", record["dev_in_sample"])
     base, _ = out_of_fold_macro_f1(gold, p, q, (0.0,))
     blend, chosen = out_of_fold_macro_f1(gold, p, q)
     record.update(cv_u0=round(base, 4), cv_blend=round(blend, 4), cv_gain=round(blend - base, 4), cv_weights=chosen)
     print(f"5-fold CV over dev: u = 0 {base:.4f}, blend {blend:.4f} (gain {blend - base:+.4f}; u per fold {chosen})")
     if options.report:
-        u, thresholds, _ = best_weight(gold, p, q)
         t = scores["test"]
         tgold = test.targets.astype(bool)
         record["test"] = {"u": u, "u0": round(macro_f1(tgold, t["p"], tune_thresholds(gold, p)), 4),

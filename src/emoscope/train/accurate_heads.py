@@ -79,7 +79,8 @@ def train_accurate_two_encoders(labels_model: Path, goemotions_dir: Path, track_
     graph = add_vad_and_intensity(add_linear_head(onnx.load(str(graph_path)), "basic", basic_fit.weight,
                                                   basic_fit.bias), fitted)
     heads = {"basic": basic_head(thresholds), "vad": fitted.vad_head, "intensity": fitted.intensity_head}
-    tuned_labels = tuned_labels_head(resolve_base_model(args.base_model)[0], labels.labels)
+    base = resolve_base_model(args.base_model)[0]
+    tuned_labels = tuned_labels_head(base, labels.labels)
     if tuned_labels is not None:  # a fine-tuned encoder's own labels head, on its last layer
         graph = add_linear_head(graph, LABELS_HEAD, *tuned_labels, source=HEADS_GRAPH_OUTPUT)
         heads[LABELS_HEAD] = HeadSpec(LABELS_HEAD, tuple(labels.labels), (0.0, 1.0), windows="labels",
@@ -97,7 +98,7 @@ def train_accurate_two_encoders(labels_model: Path, goemotions_dir: Path, track_
     if tuned_labels is not None:
         progress("choosing the weight of the fine-tuned encoder's labels on GoEmotions dev, then calibrating there")
         labels_blend = blend_labels_head(out_dir, data.goemotions[1], args.num_threads)
-        state = resolve_base_model(args.base_model)[0] / STATE_FILE  # the fine-tuning's arguments and info
+        state = base / STATE_FILE  # the fine-tuning's arguments and info
         labels_blend["fine_tuning"] = json.loads(state.read_text()) if state.is_file() else None
     read = "fine-tuned" if tuned_labels is not None else "frozen"
     record = heads_record(fitted, len(vad_rows["train"]), len(intensity_rows["train"]), heads_args,

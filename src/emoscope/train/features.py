@@ -147,16 +147,18 @@ def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, alpha
 
 def fit_ridge(features: np.ndarray, targets: np.ndarray, alphas: Sequence[float], *,
               dev: Optional[tuple[np.ndarray, np.ndarray]] = None, folds: int = 5,
-              seed: int = 42) -> RidgeFit:
+              seed: int = 42, out_of_fold: Optional[np.ndarray] = None) -> RidgeFit:
     """Ridge regression per target, the penalty chosen for the best Pearson r on ``dev`` or, with
-    no dev, by ``folds``-fold cross-validation on the training rows."""
+    no dev, by ``folds``-fold cross-validation on the training rows (``out_of_fold``: their
+    :func:`cross_validated_predictions`, when the caller has them already)."""
     alphas = list(alphas)
     full = RidgePath(features, targets)
     if dev is not None:
         best = best_penalties([full.predict(dev[0], alpha) for alpha in alphas], dev[1], alphas)
     else:
-        best = best_penalties(cross_validated_predictions(features, targets, alphas, folds=folds, seed=seed),
-                              targets, alphas)
+        if out_of_fold is None:
+            out_of_fold = cross_validated_predictions(features, targets, alphas, folds=folds, seed=seed)
+        best = best_penalties(out_of_fold, targets, alphas)
     return full.folded(best)
 
 

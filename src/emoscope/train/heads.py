@@ -102,8 +102,11 @@ def fit_vad_and_intensity(features: dict, vad_rows: dict, intensity_rows: dict, 
     vad = fit_ridge(features["emobank_train"], vad_rows["train"].targets, args.alphas,
                     dev=(features["emobank_dev"], vad_rows["dev"].targets))
     progress(f"fitting the intensity head (penalty chosen by {args.folds}-fold cross-validation on train)")
-    intensity = fit_ridge(features["intensity_train"], intensity_rows["train"].targets, args.alphas,
-                          folds=args.folds, seed=args.seed)
+    targets, alphas = intensity_rows["train"].targets, list(args.alphas)
+    # the head's out-of-fold predictions choose its penalty and, with its TF-IDF ridge, the blend
+    out_of_fold = cross_validated_predictions(features["intensity_train"], targets, alphas, folds=args.folds,
+                                              seed=args.seed)
+    intensity = fit_ridge(features["intensity_train"], targets, alphas, out_of_fold=out_of_fold)
     blend = intensity_blend = None
     if args.vad_lexical:
         progress("fitting a TF-IDF ridge beside the VAD head (penalty and blend chosen on EmoBank dev)")
@@ -115,11 +118,8 @@ def fit_vad_and_intensity(features: dict, vad_rows: dict, intensity_rows: dict, 
     if args.intensity_lexical:
         progress(f"fitting a TF-IDF ridge beside the intensity head (penalty and blend by {args.folds}-fold "
                  "cross-validation on train)")
-        targets = intensity_rows["train"].targets
-        every = cross_validated_predictions(features["intensity_train"], targets, list(args.alphas),
-                                            folds=args.folds, seed=args.seed)
-        at = [list(args.alphas).index(alpha) for alpha in intensity.alphas]  # each target at its chosen penalty
-        head_oof = np.clip(np.stack([every[a][:, j] for j, a in enumerate(at)], axis=1), *INTENSITY_HEAD.range)
+        at = [alphas.index(alpha) for alpha in intensity.alphas]  # each target at its chosen penalty
+        head_oof = np.clip(np.stack([out_of_fold[a][:, j] for j, a in enumerate(at)], axis=1), *INTENSITY_HEAD.range)
         intensity_blend = fit_lexical_blend_cv(intensity_rows["train"].texts, targets, head_oof, args.lexical_alphas,
                                                args.lexical_encoder_weights, INTENSITY_HEAD.targets,
                                                folds=args.folds, seed=args.seed)
@@ -194,6 +194,15 @@ def train_heads(base_dir: Path, out_dir: Path, emobank: Path, track_b: Path,
     return card
 
 
+def _blend_record(blend: LexicalBlend, head: HeadSpec, source: str, chosen_on: str, r_key: str) -> dict:
+    """The card's record of a TF-IDF ridge beside ``head``, fitted on ``source`` train."""
+    return {"method": "word 1-2-gram + char_wb 2-5-gram TF-IDF (sublinear, terms in 2 texts), ridge regression "
+                      f"on {source} train; w * head + (1 - w) * TF-IDF",
+            "terms": len(blend.head.terms), "ridge_alpha": dict(zip(head.targets, blend.alphas)),
+            "encoder_weight": dict(zip(head.targets, blend.encoder_weights)), "chosen_on": chosen_on,
+            r_key: blend.dev_r}
+
+
 def heads_record(fitted: FittedHeads, vad_train: int, intensity_train: int, args: HeadsArguments, method: str,
                  command: Optional[str], started: float) -> dict:
     """The card's record of how the VAD and intensity heads were fitted."""
@@ -204,24 +213,14 @@ def heads_record(fitted: FittedHeads, vad_train: int, intensity_train: int, args
                 "scale": "1-5 (EmoBank's); 3 is neutral; rescaled to -1..1 as (x - 3) / 2",
                 "ridge_alpha": dict(zip(VAD_HEAD.targets, vad.alphas)),
                 "penalty_chosen_on": "EmoBank dev", "train": vad_train,
-                **({"tfidf": {"method": "word 1-2-gram + char_wb 2-5-gram TF-IDF (sublinear, terms in 2 texts), "
-                                        "ridge regression on EmoBank train; w * head + (1 - w) * TF-IDF",
-                              "terms": len(blend.head.terms),
-                              "ridge_alpha": dict(zip(VAD_HEAD.targets, blend.alphas)),
-                              "encoder_weight": dict(zip(VAD_HEAD.targets, blend.encoder_weights)),
-                              "chosen_on": "EmoBank dev", "dev_r": blend.dev_r}} if blend else {})},
+                **({"tfidf": _blend_record(blend, VAD_HEAD, "EmoBank", "EmoBank dev", "dev_r")} if blend else {})},
         "intensity": {"data": "SemEval 2025 Task 11 track B, English", "scale": "0-3 per emotion",
                       "ridge_alpha": dict(zip(INTENSITY_HEAD.targets, intensity.alphas)),
                       "penalty_chosen_on": f"{args.folds}-fold cross-validation on train",
                       "train": intensity_train,
-                      **({"tfidf": {"method": "word 1-2-gram + char_wb 2-5-gram TF-IDF (sublinear, terms in 2 "
-                                              "texts), ridge regression on track B train; w * head + (1 - w) * TF-IDF",
-                                    "terms": len(fitted.intensity_blend.head.terms),
-                                    "ridge_alpha": dict(zip(INTENSITY_HEAD.targets, fitted.intensity_blend.alphas)),
-                                    "encoder_weight": dict(zip(INTENSITY_HEAD.targets,
-                                                               fitted.intensity_blend.encoder_weights)),
-                                    "chosen_on": f"{args.folds}-fold cross-validation on train",
-                                    "cv_r": fitted.intensity_blend.dev_r}} if fitted.intensity_blend else {})},
+                      **({"tfidf": _blend_record(fitted.intensity_blend, INTENSITY_HEAD, "track B",
+                                                 f"{args.folds}-fold cross-validation on train", "cv_r")}
+                         if fitted.intensity_blend else {})},
         "command": command or "",
         "wall_seconds": round(time.perf_counter() - started, 1),
     }

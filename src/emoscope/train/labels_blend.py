@@ -25,23 +25,18 @@ def macro_f1(gold: np.ndarray, scores: np.ndarray, thresholds: np.ndarray) -> fl
     return multilabel_report(gold, decide(scores, thresholds), [str(j) for j in range(gold.shape[1])]).macro_f1
 
 
-def tuned_macro_f1(gold: np.ndarray, scores: np.ndarray) -> float:
-    """Macro-F1 with each label's threshold tuned on these rows (in sample)."""
-    return macro_f1(gold, scores, tune_thresholds(gold, scores))
-
-
 def best_weight(gold: np.ndarray, p: np.ndarray, q: np.ndarray, weights: Sequence[float] = WEIGHTS
-                ) -> tuple[float, np.ndarray, float]:
-    """(u, thresholds, macro-F1) of the best ``(1 - u) p + u q`` on these rows, each label's
-    threshold tuned at every ``u``; ties go to the smaller ``u``."""
-    best = None
+                ) -> tuple[float, np.ndarray, dict[float, float]]:
+    """(u, thresholds) of the best ``(1 - u) p + u q`` on these rows, each label's threshold tuned
+    at every ``u`` (ties go to the smaller ``u``), and the macro-F1 of every ``u``."""
+    best, by_weight = None, {}
     for u in weights:
         blended = (1 - u) * p + u * q
         thresholds = tune_thresholds(gold, blended)
-        f1 = macro_f1(gold, blended, thresholds)
-        if best is None or f1 > best[2] + 1e-12:
-            best = (float(u), thresholds, f1)
-    return best
+        by_weight[float(u)] = macro_f1(gold, blended, thresholds)
+        if best is None or by_weight[float(u)] > by_weight[best[0]] + 1e-12:
+            best = (float(u), thresholds)
+    return best[0], best[1], by_weight
 
 
 def out_of_fold_macro_f1(gold: np.ndarray, p: np.ndarray, q: np.ndarray, weights: Sequence[float] = WEIGHTS,
@@ -82,9 +77,9 @@ def blend_labels_head(directory: Path, dev, num_threads: Optional[int] = None) -
     parts = model.component_scores(dev.texts)
     gold = dev.targets.astype(bool)
     p, q = model.blend(parts, calibrated=False), parts.heads[model.config.labels_head]
-    u, _, dev_f1 = best_weight(gold, p, q)
-    record = {"weights": {str(w): round(tuned_macro_f1(gold, (1 - w) * p + w * q), 4) for w in WEIGHTS},
-              "weight": u, "dev_macro_f1": round(dev_f1, 4)}
+    u, _, by_weight = best_weight(gold, p, q)
+    record = {"weights": {str(w): round(f1, 4) for w, f1 in by_weight.items()}, "weight": u,
+              "dev_macro_f1": round(by_weight[u], 4)}
     cv_default, _ = out_of_fold_macro_f1(gold, p, q, (0.0,))
     cv_blend, chosen = out_of_fold_macro_f1(gold, p, q)
     record.update(cv_default=round(cv_default, 4), cv_blend=round(cv_blend, 4), cv_weights=chosen)
